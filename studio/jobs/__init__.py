@@ -1,0 +1,1 @@
+"""Jobs: background work with progress and cancel, and the render pipeline."""

@@ -1,0 +1,1 @@
+"""The project folder: manifest, script, takes, undo history, autosave, atomic storage."""

@@ -1,0 +1,1 @@
+"""Timeline, mixing and export (later issues)."""
