@@ -1,0 +1,28 @@
+"""The recommended image models are data the model store can read."""
+
+from __future__ import annotations
+
+from studio.engines.diffusers_engine import SCHEDULERS
+from studio.engines.images import CATALOGUE, Recipe, catalogue
+
+
+def test_every_image_model_is_complete():
+    models = catalogue()
+    assert {m["id"] for m in models} >= {"sd-turbo", "sdxl-turbo", "lcm-dreamshaper-v7"}
+    for m in models:
+        assert m["task"] == "image" and m["engine"] == "diffusers"
+        assert m["name"] and m["license"] and "/" in m["source"] and m["size_mb"] > 0
+        assert any(f["path"] == "model_index.json" for f in m["files"])
+        assert all("sha256" in f for f in m["files"])  # null where not known yet
+        recipe = Recipe(**m["draft"])
+        assert recipe.scheduler in SCHEDULERS and recipe.steps >= 1
+
+
+def test_the_model_store_reads_the_same_shape():
+    from studio.engines.store import ModelStore
+
+    store = ModelStore(catalogue=CATALOGUE)
+    for m in catalogue():
+        entry = store.entry(m["id"])
+        assert (entry.task, entry.engine, entry.source) == ("image", "diffusers", m["source"])
+        assert [f.path for f in entry.files] == [f["path"] for f in m["files"]]
