@@ -38,6 +38,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        _give_mode(tmp, path)
         os.replace(tmp, path)
     except OSError as exc:
         try:
@@ -49,6 +50,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             detail=repr(exc),
         ) from exc
     _fsync_dir(path.parent)
+
+
+def _give_mode(tmp: str, path: Path) -> None:
+    # mkstemp makes owner-only files; a creator's script saved by the studio must keep
+    # the permissions it had (or get the usual ones when new).
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_UMASK
+    try:
+        os.chmod(tmp, mode)
+    except OSError:
+        pass
+
+
+def _read_umask() -> int:
+    # The only portable way to read the umask is to set it; done once, at import.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -65,16 +89,20 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+def encode_text(text: str, encoding: str, name: str) -> bytes:
+    """Encode for writing, or say which character the file's encoding cannot hold."""
     try:
-        data = text.encode(encoding)
+        return text.encode(encoding)
     except UnicodeEncodeError as exc:
         bad = text[exc.start : exc.end]
         raise StorageError(
-            f"{Path(path).name} is stored as {encoding}, which cannot hold {bad!r}. "
+            f"{name} is stored as {encoding}, which cannot hold {bad!r}. "
             "Remove that character or convert the file to UTF-8; nothing was changed.",
         ) from exc
-    atomic_write_bytes(path, data)
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, encode_text(text, encoding, Path(path).name))
 
 
 def atomic_write_json(path: Path, value) -> None:

@@ -1,0 +1,91 @@
+"""Making a project of any folder: which file is the script, and may the studio write here.
+
+Nothing of the creator's is moved, renamed or rewritten: the script is found where
+it is, and only when the folder has none is a new `script.md` started.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from studio.errors import ProjectError
+from studio.project.manifest import Manifest, safe_path
+
+SCRIPT_NAME = "script.md"
+SCRIPT_SUFFIXES = (".md", ".markdown", ".txt")
+# Text files that come with folders but are never a narration script.
+NOT_SCRIPTS = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors", "requirements")
+STARTER = "# {title}\n\nWrite the first line of your script here.\n"
+
+
+class ScriptChoiceNeeded(ProjectError):
+    """The folder holds several files that could be the script; the creator picks one."""
+
+    def __init__(self, candidates: list[str]):
+        self.candidates = candidates
+        shown = ", ".join(candidates[:4]) + (", ..." if len(candidates) > 4 else "")
+        super().__init__(f"This folder holds several files that could be the script ({shown}); choose the one to narrate.")
+
+
+def script_kind(path: Path) -> str:
+    return "txt" if path.suffix.lower() == ".txt" else "md"
+
+
+def script_candidates(folder: Path) -> list[str]:
+    """Files at the top of the folder that look like a script, `script.md` first."""
+    found = []
+    for entry in Path(folder).iterdir():
+        name = entry.name
+        if name.startswith(".") or entry.suffix.lower() not in SCRIPT_SUFFIXES:
+            continue
+        if entry.stem.lower().startswith(NOT_SCRIPTS) or not entry.is_file():
+            continue
+        found.append(name)
+    return sorted(found, key=lambda n: (n != SCRIPT_NAME, n.lower(), n))
+
+
+def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple[Path, str, bool]:
+    """(path, relative posix name, exists) of the project's script."""
+    if script is not None:
+        relative = str(script).replace("\\", "/")
+    elif manifest.names_script:
+        relative = manifest.script
+        path = safe_path(folder, relative, "The script named in stitch.toml")
+        if not path.is_file():
+            raise ProjectError(
+                f'stitch.toml names the script "{relative}", which is not in {folder.name}. '
+                "Put the file back, or change script in stitch.toml; nothing was changed."
+            )
+    elif (folder / SCRIPT_NAME).is_file():
+        relative = SCRIPT_NAME
+    else:
+        candidates = script_candidates(folder)
+        if len(candidates) > 1:
+            raise ScriptChoiceNeeded(candidates)
+        relative = candidates[0] if candidates else SCRIPT_NAME
+    path = safe_path(folder, relative, "The script")
+    if path.is_dir():
+        raise ProjectError(f'"{relative}" is a folder, not a script. Choose a .md or .txt file; nothing was changed.')
+    return path, Path(relative).as_posix(), path.is_file()
+
+
+def starter_script(title: str) -> str:
+    return STARTER.format(title=title.strip() or "My video")
+
+
+def check_writable(folder: Path) -> None:
+    """Try to write, the only reliable test (permissions, read-only disks, sync folders)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".stitch-", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+        (folder / ".stitch").mkdir(exist_ok=True)
+    except OSError as exc:
+        reason = (exc.strerror or "permission denied").lower()
+        raise ProjectError(
+            f"Stitch Studio cannot write to {folder.name} ({reason}). Copy the folder somewhere you "
+            "can write, or change its permissions; nothing was changed.",
+            detail=repr(exc),
+        ) from exc

@@ -1,0 +1,268 @@
+"""`stitch.toml`: the project's manifest, which the creator may edit by hand.
+
+The parsed tomlkit document is kept, so saving changes only the values the studio
+changed and leaves the creator's comments, layout and unknown keys alone. A file
+that cannot be understood is never overwritten: loading it raises a sentence
+saying where the problem is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Callable
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.toml_document import TOMLDocument
+
+from studio.errors import ProjectError
+from studio.project.storage import atomic_write_text
+
+SCHEMA_VERSION = 1
+FILE_NAME = "stitch.toml"
+FORMATS = ("16:9", "9:16", "1:1")
+SPEED_RANGE = (0.5, 2.0)
+
+_FIX = "Fix it in a text editor; the studio changed nothing."
+
+# What a new project's manifest looks like; values are filled in before writing.
+_TEMPLATE = """\
+# Stitch Studio project. This file is yours to edit by hand.
+schema = 1
+title = ""
+script = "script.md"
+format = "16:9"
+
+[voice]
+# Empty means the engine's default voice.
+voice = ""
+speed = 1.0
+
+[routing.tts]
+draft = "kokoro-onnx"
+final = ""
+"""
+
+# Where each field lives in the file, and what kind of value it must be.
+_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "schema": (("schema",), "int"),
+    "title": (("title",), "str"),
+    "script": (("script",), "str"),
+    "format": (("format",), "str"),
+    "voice": (("voice", "voice"), "str"),
+    "speed": (("voice", "speed"), "number"),
+    "tts_draft": (("routing", "tts", "draft"), "str"),
+    "tts_final": (("routing", "tts", "final"), "str"),
+}
+_EXPECTED = {"int": "a whole number such as 1", "str": 'text in quotes such as ""', "number": "a number such as 1.0"}
+
+
+@dataclass
+class Manifest:
+    schema: int = SCHEMA_VERSION
+    title: str = ""
+    script: str = "script.md"
+    format: str = "16:9"
+    voice: str = ""
+    speed: float = 1.0
+    tts_draft: str = "kokoro-onnx"
+    tts_final: str = ""
+    # The document as read, kept so that saving preserves what the creator wrote.
+    _doc: TOMLDocument | None = field(default=None, init=False, repr=False, compare=False)
+    _saved: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _migrated: bool = field(default=False, init=False, repr=False, compare=False)
+    _script_named: bool = field(default=False, init=False, repr=False, compare=False)
+
+    @property
+    def exists(self) -> bool:
+        """Whether this manifest was read from a `stitch.toml` on disk."""
+        return self._doc is not None
+
+    @property
+    def names_script(self) -> bool:
+        """Whether the file on disk says which script the project uses."""
+        return self._script_named
+
+    @property
+    def edited(self) -> bool:
+        """Whether a value differs from the file (an upgrade of an old file alone is not an edit)."""
+        return self._doc is None or self._values() != self._saved
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving would change `stitch.toml` (or create it)."""
+        return self._doc is None or self._migrated or self._values() != self._saved
+
+    @classmethod
+    def load(cls, folder: Path) -> "Manifest":
+        folder = Path(folder)
+        path = folder / FILE_NAME
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(title=folder.name)
+        except OSError as exc:
+            raise ProjectError(f"{FILE_NAME} could not be read ({exc.strerror or exc}). Check its permissions; the studio changed nothing.") from exc
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"{FILE_NAME} is not UTF-8 text. Save it as UTF-8 in a text editor; the studio changed nothing.") from exc
+        try:
+            doc = tomlkit.parse(text)
+        except TOMLKitError as exc:
+            raise ProjectError(f"{FILE_NAME} could not be read ({_where(exc)}). {_FIX}", detail=repr(exc)) from exc
+
+        manifest = cls(title=folder.name)
+        schema = _read(doc, "schema", 0)
+        if schema > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{FILE_NAME} was written by a newer Stitch Studio (project schema {schema}; this one "
+                f"reads up to {SCHEMA_VERSION}). Update Stitch Studio to open this project; the studio changed nothing."
+            )
+        manifest._migrated = migrate(doc)
+        for name in _KEYS:
+            setattr(manifest, name, _read(doc, name, getattr(manifest, name)))
+        manifest._check_values()
+        manifest._script_named = _lookup(doc, _KEYS["script"][0]) is not None
+        manifest._doc = doc
+        manifest._saved = manifest._values()
+        return manifest
+
+    def check(self) -> None:
+        """Raise the sentence `save` would, without writing anything."""
+        self._check_values("Nothing was saved.")
+
+    def save(self, folder: Path) -> None:
+        self.check()
+        fresh = self._doc is None
+        doc = tomlkit.parse(_TEMPLATE) if fresh else self._doc
+        for name, (path, _) in _KEYS.items():
+            value = getattr(self, name)
+            # Only what changed is written, so the creator's formatting of the rest stays.
+            if fresh or value != self._saved.get(name):
+                _assign(doc, path, value)
+        atomic_write_text(Path(folder) / FILE_NAME, tomlkit.dumps(doc))
+        self._doc = doc
+        self._saved = self._values()
+        self._migrated = False
+        self._script_named = True
+
+    def _values(self) -> dict:
+        return {name: getattr(self, name) for name in _KEYS}
+
+    def _check_values(self, fix: str = _FIX) -> None:
+        if self.format not in FORMATS:
+            allowed = ", ".join(f'"{f}"' for f in FORMATS[:-1]) + f' or "{FORMATS[-1]}"'
+            raise ProjectError(f'In {FILE_NAME}, format must be {allowed}, not "{self.format}". {fix}')
+        low, high = SPEED_RANGE
+        if not low <= self.speed <= high:
+            raise ProjectError(f"In {FILE_NAME}, speed under [voice] must be between {low} and {high}, not {self.speed}. {fix}")
+
+
+# ---- reading and writing values ---------------------------------------------------
+
+
+def _where(exc: TOMLKitError) -> str:
+    message = re.sub(r"\s*at line \d+ col \d+\s*$", "", str(exc)).rstrip(".")
+    line, col = getattr(exc, "line", None), getattr(exc, "col", None)
+    if line is None:
+        return message
+    # tomlkit counts columns from 0; text editors from 1.
+    return f"line {line}, column {(col or 0) + 1}: {message}"
+
+
+def _lookup(doc, path: tuple[str, ...]):
+    node = doc
+    for depth, part in enumerate(path):
+        if not isinstance(node, dict):
+            table = ".".join(path[:depth])
+            raise ProjectError(f"In {FILE_NAME}, {table} must be a table (a [{table}] section). {_FIX}")
+        if part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _read(doc, name: str, default):
+    path, kind = _KEYS[name]
+    value = _lookup(doc, path)
+    if value is None:
+        return default
+    if hasattr(value, "unwrap"):
+        value = value.unwrap()
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "str": isinstance(value, str),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+    }[kind]
+    if not ok:
+        where = path[-1] if len(path) == 1 else f"{path[-1]} under [{'.'.join(path[:-1])}]"
+        shown = f'"{value}"' if isinstance(value, str) else json.dumps(value, default=str)
+        raise ProjectError(f"In {FILE_NAME}, {where} must be {_EXPECTED[kind]}, not {shown}. {_FIX}")
+    return float(value) if kind == "number" else value
+
+
+def _assign(doc, path: tuple[str, ...], value) -> None:
+    node = doc
+    for depth, part in enumerate(path[:-1]):
+        if part not in node:
+            # A table that only holds tables is written as [routing.tts], not an empty [routing].
+            node[part] = tomlkit.table(is_super_table=depth < len(path) - 2)
+        node = node[part]
+    node[path[-1]] = value
+
+
+# ---- migrations ---------------------------------------------------------------------
+
+
+def _v0_to_v1(doc) -> None:
+    # Manifests from before the `schema` key kept the voice settings at the top level.
+    flat = {key: doc[key] for key in ("voice", "speed") if key in doc and not isinstance(doc[key], dict)}
+    if flat and not isinstance(doc.get("voice"), dict):
+        table = tomlkit.table()
+        for key, value in flat.items():
+            doc.remove(key)
+            table[key] = value
+        doc["voice"] = table
+    doc["schema"] = 1
+
+
+# MIGRATIONS[n] turns a schema-n document into schema n + 1, in place.
+MIGRATIONS: dict[int, Callable[[TOMLDocument], None]] = {0: _v0_to_v1}
+
+
+def migrate(doc: TOMLDocument) -> bool:
+    """Bring a document up to SCHEMA_VERSION in place; True when anything changed."""
+    version = _read(doc, "schema", 0)
+    start = version
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](doc)
+        version += 1
+    return version != start
+
+
+# ---- paths ----------------------------------------------------------------------------
+
+
+def safe_path(folder: Path, relative: str, what: str = "The path") -> Path:
+    """The file `relative` names inside `folder`; refuses anything that would lead outside it."""
+    folder = Path(folder)
+    text = str(relative)
+    if not text.strip():
+        raise ProjectError(f"{what} is empty. Name a file inside {folder.name}, such as \"script.md\".")
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).anchor:
+        raise ProjectError(
+            f'{what} "{text}" is an absolute path, and the studio only uses files inside the project folder. '
+            f"Use a path inside {folder.name}, such as \"script.md\"; nothing was changed."
+        )
+    target = folder / PurePosixPath(text.replace("\\", "/"))
+    # Resolving follows symlinks too, so a link pointing out of the folder is refused as well.
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise ProjectError(
+            f'{what} "{text}" leads outside the project folder. '
+            f"Use a path inside {folder.name}; nothing was changed."
+        )
+    return target

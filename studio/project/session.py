@@ -1,0 +1,112 @@
+"""Crash safety for an open project: the session lock and the autosave.
+
+While a project is open, `.stitch/session.lock` says so and `.stitch/autosave.json`
+holds the unsaved edits. A clean close removes both; finding them at the next open
+means the last session ended without closing, and its edits can be offered back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from studio.errors import StorageError
+from studio.project.storage import atomic_write_json, read_json
+
+LOCK_FILE = Path(".stitch") / "session.lock"
+AUTOSAVE_FILE = Path(".stitch") / "autosave.json"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Edits an earlier session autosaved and never saved."""
+
+    saved_at: str  # ISO 8601, UTC
+    script_text: str
+    lines: dict  # the lines.json contents at that moment
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_lock(folder: Path) -> None:
+    atomic_write_json(folder / LOCK_FILE, {"pid": os.getpid(), "host": socket.gethostname(), "opened_at": now_iso()})
+
+
+def remove_lock(folder: Path) -> None:
+    _remove(folder / LOCK_FILE)
+
+
+def lock_is_live(folder: Path) -> bool:
+    """Whether another studio, still running on this machine, has the project open."""
+    try:
+        lock = read_json(folder / LOCK_FILE, default=None)
+    except StorageError:
+        return False
+    if not isinstance(lock, dict) or lock.get("host") != socket.gethostname():
+        # A lock from another machine (a synced folder) cannot be checked: treat it as left behind.
+        return False
+    pid = lock.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would end the process on Windows; assume it was left behind.
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it just belongs to someone else
+    except OSError:
+        return False
+    return True
+
+
+def write_autosave(folder: Path, script_text: str, lines: dict) -> None:
+    atomic_write_json(folder / AUTOSAVE_FILE, {"saved_at": now_iso(), "script_text": script_text, "lines": lines})
+
+
+def remove_autosave(folder: Path) -> None:
+    _remove(folder / AUTOSAVE_FILE)
+
+
+def find_recovery(folder: Path, script_path: Path, disk_text: str, disk_lines: dict) -> Recovery | None:
+    """The autosave an unclosed session left, if it is newer than the script and differs from it."""
+    path = folder / AUTOSAVE_FILE
+    try:
+        data = read_json(path, default=None)
+        saved = path.stat().st_mtime_ns if data is not None else 0
+    except (StorageError, OSError):
+        # A damaged autosave cannot be offered; it is left for a curious creator to look at.
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("script_text"), str):
+        return None
+    try:
+        if saved < script_path.stat().st_mtime_ns:
+            return None  # the script was saved (maybe elsewhere) after this autosave
+    except OSError:
+        pass
+    lines = data.get("lines") if isinstance(data.get("lines"), dict) else {}
+    if data["script_text"] == disk_text and _same(lines, disk_lines):
+        return None
+    return Recovery(str(data.get("saved_at", "")), data["script_text"], lines)
+
+
+def _same(a: dict, b: dict) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"Could not remove {path.name}: {exc.strerror or exc}.") from exc

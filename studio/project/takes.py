@@ -1,0 +1,120 @@
+"""Takes: the record of every render, kept in `.stitch/takes.json`.
+
+A take's audio lives in `renders/`, named by its cache key; the record says which
+line it was made for and from what request. Records are written the moment a take
+exists, so a crash never loses a render that finished.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from studio.project.storage import atomic_write_json, read_json
+
+TAKES_FILE = Path(".stitch") / "takes.json"
+TAKES_SCHEMA = 1
+
+
+@dataclass
+class Take:
+    id: str
+    line_id: str
+    path: str  # posix, relative to the project folder: "renders/ab12....wav"
+    cache_key: str
+    engine: str
+    model: str
+    voice: str
+    speed: float
+    text: str
+    g2p: str
+    seconds: float  # wall time the render took
+    duration: float  # length of the audio
+    sample_rate: int
+    created: str  # ISO 8601, UTC
+    tier: str = "draft"
+    request: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Take":
+        # Keys a newer studio added are ignored; keys an older one lacked get empty values.
+        values = {}
+        for f in fields(cls):
+            if f.name in d:
+                values[f.name] = d[f.name]
+            elif f.name in _EMPTY:
+                values[f.name] = _EMPTY[f.name]
+        return cls(**values)
+
+
+_EMPTY = {
+    "id": "", "line_id": "", "path": "", "cache_key": "", "engine": "", "model": "",
+    "voice": "", "speed": 1.0, "text": "", "g2p": "", "seconds": 0.0, "duration": 0.0,
+    "sample_rate": 0, "created": "",
+}
+
+
+class TakeStore:
+    """All takes of one project. Safe to use from worker threads."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._path = self.folder / TAKES_FILE
+        self._lock = threading.Lock()
+        data = read_json(self._path, default={})
+        records = data.get("takes", []) if isinstance(data, dict) else []
+        self._takes: list[Take] = []
+        self._by_id: dict[str, Take] = {}
+        self._by_line: dict[str, list[Take]] = {}
+        for record in records:
+            if isinstance(record, dict) and record.get("id"):
+                self._index(Take.from_dict(record))
+        # A newer studio's extra top-level keys survive our rewrites of the file.
+        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")} if isinstance(data, dict) else {}
+
+    def add(self, take: Take) -> None:
+        with self._lock:
+            # Written first: if the disk refuses, the store stays as the file says.
+            self._write(self._takes + [take])
+            self._index(take)
+
+    def get(self, take_id: str) -> Take | None:
+        with self._lock:
+            return self._by_id.get(take_id)
+
+    def for_line(self, line_id: str) -> list[Take]:
+        """The line's takes, newest first."""
+        with self._lock:
+            mine = list(self._by_line.get(line_id, ()))
+        # Stable sort on the recorded time: takes made in the same instant keep their order.
+        mine.reverse()
+        mine.sort(key=lambda take: take.created, reverse=True)
+        return mine
+
+    def find_by_key(self, cache_key: str) -> Take | None:
+        """The newest take rendered from this exact request whose audio is still on disk."""
+        with self._lock:
+            candidates = [take for take in reversed(self._takes) if take.cache_key == cache_key]
+        for take in candidates:
+            if (self.folder / take.path).is_file():
+                return take
+        return None
+
+    def all(self) -> list[Take]:
+        with self._lock:
+            return list(self._takes)
+
+    def _index(self, take: Take) -> None:
+        self._takes.append(take)
+        self._by_id[take.id] = take
+        self._by_line.setdefault(take.line_id, []).append(take)
+
+    def _write(self, takes: list[Take]) -> None:
+        atomic_write_json(
+            self._path,
+            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes]},
+        )
