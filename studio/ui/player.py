@@ -1,0 +1,108 @@
+"""Playback of takes with QtMultimedia, loaded on first use.
+
+QtMultimedia is imported when the first take is played, not at start-up. Where it
+cannot load (no backend, a missing system library) or there is no sound output, the
+studio says so once and goes on working without sound. (Qt's FFmpeg backend can hang
+in `stop()` when it plays to no device at all, so it is never asked to.)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Signal
+
+log = logging.getLogger(__name__)
+
+NO_SOUND = "Playback is not available on this computer (QtMultimedia could not start): takes are still rendered and kept."
+NO_DEVICE = "No sound output was found on this computer: takes are rendered and kept, but cannot be played."
+
+
+class Player(QObject):
+    """Plays one take at a time."""
+
+    playing_changed = Signal(bool)
+    problem = Signal(str)  # said once
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.source: Path | None = None  # the take being played (or last played)
+        self.line_id: str | None = None
+        self._media = None
+        self._output = None
+        self._unavailable = False
+        self._said_no_device = False
+        self._playing = False
+
+    @property
+    def available(self) -> bool:
+        return self._ensure()
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def position_ms(self) -> int:
+        return int(self._media.position()) if self._media is not None else 0
+
+    def play(self, path: Path, line_id: str | None = None) -> None:
+        self.source = Path(path)
+        self.line_id = line_id
+        if not self._ensure():
+            return
+        self._media.stop()
+        self._media.setSource(QUrl.fromLocalFile(str(self.source)))
+        self._media.play()
+
+    def stop(self) -> None:
+        if self._media is not None:
+            self._media.stop()
+
+    def close(self) -> None:
+        if self._media is not None:
+            self._media.stop()
+            self._media.setSource(QUrl())
+
+    # -- QtMultimedia, loaded on first use ------------------------------------
+    def _ensure(self) -> bool:
+        if self._media is not None:
+            return True
+        if self._unavailable:
+            return False
+        try:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
+        except ImportError as exc:
+            return self._give_up(repr(exc))
+        if not QMediaDevices.audioOutputs():
+            if not self._said_no_device:  # asked again next time: a device may be plugged in
+                self._said_no_device = True
+                self.problem.emit(NO_DEVICE)
+            return False
+        media = QMediaPlayer(self)
+        if not media.isAvailable():
+            return self._give_up("no multimedia backend")
+        self._output = QAudioOutput(self)
+        media.setAudioOutput(self._output)
+        media.playbackStateChanged.connect(self._state_changed)
+        media.errorOccurred.connect(self._error)
+        self._media = media
+        return True
+
+    def _give_up(self, detail: str) -> bool:
+        log.warning("playback unavailable: %s", detail)
+        self._unavailable = True
+        self.problem.emit(NO_SOUND)
+        return False
+
+    def _state_changed(self, state) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        if playing != self._playing:
+            self._playing = playing
+            self.playing_changed.emit(playing)
+
+    def _error(self, _error, text: str) -> None:
+        name = self.source.name if self.source else "the take"
+        self.problem.emit(f"Could not play {name}: {text or 'the file could not be read'}.")

@@ -1,0 +1,44 @@
+"""Small helpers the Qt tests share: answering a modal dialog, reading the tree."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication
+
+from studio.ui.script_editor import LINE_ID, STATE, STATE_COLUMN
+
+
+def answer_next_dialog(button_text: str, seen: list | None = None) -> None:
+    """Click the button called `button_text` in the next modal dialog (as a creator would)."""
+
+    def click():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, click)
+            return
+        if seen is not None:
+            seen.append(dialog)
+        for button in dialog.findChildren(QAbstractButton):
+            if button.text().replace("&", "") == button_text:
+                button.click()
+                return
+        raise AssertionError(f"no button {button_text!r} in {dialog.windowTitle()!r}")
+
+    QTimer.singleShot(0, click)
+
+
+def badge(window, line_id: str) -> str:
+    return window.editor.item_for(line_id).data(STATE_COLUMN, STATE)
+
+
+def scene_rows(window) -> list[str]:
+    tree = window.editor.tree
+    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())
+            if tree.topLevelItem(i).data(0, LINE_ID) is None]
+
+
+def type_into_inspector(qtbot, window, text: str) -> None:
+    editor = window.editor.inspector.text
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
