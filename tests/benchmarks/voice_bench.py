@@ -1,0 +1,196 @@
+"""Voice benchmarks for the vertical slice, on the real int8 Kokoro weights.
+
+(a) studio overhead per line: a render through the job pipeline ÷ the bare engine
+    call, same text, same run (target ≤ 1.05).
+(b) the longest UI-thread stall while a preview renders, from a heartbeat timer
+    (target < 50 ms).
+(c) `studio render` on an already-rendered 100-line project (target < 1 s, zero
+    model calls).
+(d) launch to a visible main window (target < 2 s), against a bare Qt window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SENTENCE = "Every draft you render on your own machine is free, so you can try a line ten times."
+
+
+def _project(folder: Path, lines: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "# Benchmark\n\n" + "\n\n".join(lines) + "\n"
+    (folder / "script.md").write_text(body, encoding="utf-8")
+    return folder
+
+
+def overhead(work: Path, repeats: int = 7) -> float:
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs.pipeline import Voicing
+    from studio.jobs.runner import JobRunner
+    from studio.project.project import Project
+
+    registry = EngineRegistry()
+    project = Project.open(_project(work / "overhead", [SENTENCE]))
+    voicing = Voicing(project, registry)
+    engine = voicing.engine()
+    line_id = project.lines[0].id
+    engine.synthesize(voicing.request_for(line_id), NullState())  # load and warm up
+
+    runner = JobRunner()
+    bare, studio = [], []
+    try:
+        for i in range(repeats):
+            project.edit_line(line_id, f"{SENTENCE} Take {i + 1}.")
+            request = voicing.request_for(line_id)
+
+            def through_studio():
+                done = threading.Event()
+                started = time.perf_counter()
+                runner.submit(lambda s: voicing.render_line(line_id, s), key=line_id,
+                              on_done=lambda r: (voicing.commit(r), done.set()))
+                done.wait(120)
+                studio.append(time.perf_counter() - started)
+
+            def bare_call():
+                started = time.perf_counter()
+                engine.synthesize(request, NullState())
+                bare.append(time.perf_counter() - started)
+
+            order = (through_studio, bare_call) if i % 2 == 0 else (bare_call, through_studio)
+            for step in order:
+                step()
+    finally:
+        runner.shutdown()
+    ratio = statistics.median(studio) / statistics.median(bare)
+    print(f"(a) overhead: studio {statistics.median(studio):.3f} s vs bare engine {statistics.median(bare):.3f} s "
+          f"per line (median of {repeats}) -> ratio {ratio:.3f} (target <= 1.05)")
+    return ratio
+
+
+def render_unchanged(work: Path, lines: int = 100) -> float:
+    from studio.cli import render_project
+
+    folder = _project(work / "hundred", [f"This is line number {i + 1} of the benchmark." for i in range(lines)])
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        render_project(folder, as_json=True, out=sink)
+    first = time.perf_counter() - started
+
+    env = dict(os.environ)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "studio", "render", str(folder), "--json"],
+                            capture_output=True, text=True, env=env, cwd=ROOT)
+    second = time.perf_counter() - started
+    records = [json.loads(x) for x in result.stdout.splitlines() if x.strip()]
+    calls = sum(r["status"] in ("rendered", "cached") for r in records)
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import studio.cli"], env=env, cwd=ROOT, check=True)
+    interpreter = time.perf_counter() - started
+    print(f"(c) studio render, {lines} lines already rendered: {second:.3f} s as a new process "
+          f"({calls} model calls; {len(records)} lines current) vs {first:.1f} s for the first render "
+          f"-> ratio {second / first:.4f}; Python + studio import alone {interpreter:.3f} s (target < 1 s)")
+    return second
+
+
+def ui_stall(work: Path, previews: int = 3) -> float:
+    """Heartbeat every 5 ms on the UI thread while real previews render in the window."""
+    import shutil
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from studio.engines.registry import EngineRegistry
+    from studio.settings import Settings
+    from studio.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    folder = work / "stall"
+    shutil.copytree(ROOT / "resources" / "demo", folder)
+    window = MainWindow(Settings(), EngineRegistry())
+    window.show()
+    window.open_folder(folder)
+
+    def wait_until(condition, seconds=120.0):
+        clock = time.monotonic()
+        while not condition() and time.monotonic() - clock < seconds:
+            QTest.qWait(5)
+
+    wait_until(lambda: window.voice.ready)
+    clock = QElapsedTimer()
+    gaps = []
+
+    def beat():
+        gaps.append(clock.restart())
+
+    heart = QTimer()
+    heart.setInterval(5)
+    heart.timeout.connect(beat)
+    clock.start()
+    heart.start()
+    lines = window.project.lines
+    worst_ms = 0
+    for i in range(previews):
+        line = lines[i % len(lines)]
+        window.project.edit_line(line.id, f"{line.text} Preview {i + 1}.")
+        gaps.clear()
+        clock.restart()
+        window.voice.preview(line.id)
+        wait_until(lambda: not window.voice.rendering())
+        QTest.qWait(50)  # the take lands and the row repaints
+        worst_ms = max([worst_ms, *gaps])
+    heart.stop()
+    worst = worst_ms / 1000.0
+    window.shutdown()
+    window.close()
+    print(f"(b) longest UI-thread stall while a preview renders: {worst * 1000:.1f} ms "
+          f"(heartbeat 5 ms, {previews} real previews; target < 50 ms)")
+    return worst
+
+
+def launch(work: Path, repeats: int = 3) -> float:
+    env = dict(os.environ, STITCH_DATA_DIR=str(work / "data"), STITCH_CONFIG_DIR=str(work / "config"))
+    bare_code = (
+        "import sys; from PySide6.QtWidgets import QApplication, QMainWindow; from PySide6.QtCore import QTimer\n"
+        "app = QApplication(sys.argv); w = QMainWindow(); w.resize(1280, 800); w.show()\n"
+        "QTimer.singleShot(0, lambda: (w.grab().save(sys.argv[1]), app.quit())); app.exec()"
+    )
+    studio_times, bare_times = [], []
+    for i in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "studio", "--demo", "--screenshot", str(work / f"s{i}.png")],
+                       env=env, cwd=ROOT, check=True, capture_output=True)
+        studio_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", bare_code, str(work / f"b{i}.png")], env=env, check=True)
+        bare_times.append(time.perf_counter() - started)
+    s, b = statistics.median(studio_times), statistics.median(bare_times)
+    print(f"(d) launch to a visible main window with the demo: {s:.2f} s vs a bare Qt window {b:.2f} s "
+          f"-> ratio {s / b:.2f} (target < 2 s)")
+    return s
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        os.environ["STITCH_MODELS_DIR"] = os.environ.get("STITCH_BENCH_MODELS_DIR", str(work / "models"))
+        os.environ["STITCH_CONFIG_DIR"] = str(work / "config")
+        overhead(work)
+        ui_stall(work)
+        render_unchanged(work)
+        launch(work)
