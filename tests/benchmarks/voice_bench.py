@@ -156,7 +156,7 @@ def ui_stall(work: Path, previews: int = 3) -> float:
         worst_ms = max([worst_ms, *gaps])
     heart.stop()
     worst = worst_ms / 1000.0
-    window.shutdown()
+    window.project.save()  # so closing asks nothing
     window.close()
     print(f"(b) longest UI-thread stall while a preview renders: {worst * 1000:.1f} ms "
           f"(heartbeat 5 ms, {previews} real previews; target < 50 ms)")
