@@ -50,94 +50,106 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-class ToneEngine:
-    """A fast speech engine for tests of the layers above the engines.
+class SineEngine:
+    """A fast speech engine standing in for Kokoro in tests of the layers above the engines.
 
-    It keeps the real contract: a real RenderRequest, audio whose length follows
-    the text, progress per chunk, cancellation between chunks, and it records
-    each call (and the thread it ran on) so tests can count model calls.
+    It keeps the real contract: a real RenderRequest, audio whose length follows the
+    text, progress per piece and cancellation between pieces. It records each call
+    (`texts`, `threads`) so tests can count model calls and see where they ran;
+    clearing `gate` holds renders (cancellably) before each piece.
     """
 
     id = "kokoro-onnx"
     task = "tts"
     local = True
-    label = "Tone test engine"
+    label = "Sine test engine"
+    sample_rate = 24000
 
-    def __init__(self, store=None, seconds_per_char: float = 0.004, chunk_delay: float = 0.0):
+    def __init__(self):
         import threading
 
-        self.calls: list[tuple[str, int]] = []
-        self.seconds_per_char = seconds_per_char
-        self.chunk_delay = chunk_delay
-        self._lock = threading.Lock()
+        self.threads: list = []
+        self.texts: list[str] = []
+        self.cancelled: list[str] = []
+        self.gate = threading.Event()
+        self.gate.set()
         self.fail_with: Exception | None = None
 
     def model(self):
         from studio.engines.base import ModelRef
 
-        return ModelRef("tone", "rev1")
+        return ModelRef("sine-test", "1")
 
-    def voices(self):
-        return ["tone_low", "tone_high"]
+    def voices(self) -> list[str]:
+        return ["af_sine", "bm_sine"]
 
-    def default_voice(self):
-        return "tone_low"
+    def default_voice(self) -> str:
+        return "af_sine"
 
-    def g2p_name(self):
-        return "none"
+    def g2p_name(self) -> str:
+        return "letters"
 
-    def request(self, text, voice, speed):
+    def request(self, text: str, voice: str, speed: float):
         from studio.engines.base import RenderRequest
 
-        return RenderRequest(self.id, "tone", "rev1", voice, float(speed), text, g2p="none")
+        return RenderRequest(
+            engine=self.id, model="sine-test", model_revision="1", voice=voice,
+            speed=float(speed), text=text, g2p=self.g2p_name(),
+        )
 
     def estimate(self, request):
         from studio.engines.base import Cost
 
-        return Cost(0.0, 0.01)
+        return Cost(0.0, len(request.text) * 0.001)
 
     def synthesize(self, request, state):
         import threading
-        import time
 
         import numpy as np
 
         from studio.engines.base import Audio, check_cancelled
 
-        with self._lock:
-            self.calls.append((request.text, threading.get_ident()))
+        self.threads.append(threading.current_thread())
+        self.texts.append(request.text)
         if self.fail_with is not None:
             raise self.fail_with
-        rate = 24000
-        pitch = 220.0 if request.voice == "tone_low" else 440.0
-        chunks = max(1, len(request.text) // 40 + 1)
-        pieces = []
-        for i in range(chunks):
+        words = request.text.split()
+        pieces = [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)] or [request.text]
+        tone = 220.0 if request.voice.startswith("a") else 160.0
+        audio = []
+        for n, piece in enumerate(pieces):
+            state.set_progress(n / len(pieces), f"Rendering piece {n + 1} of {len(pieces)}")
+            while not self.gate.wait(0.005):
+                if state.is_cancelled():
+                    break
+            if state.is_cancelled():
+                self.cancelled.append(request.text)
             check_cancelled(state)
-            if self.chunk_delay:
-                time.sleep(self.chunk_delay)
-            n = int(rate * self.seconds_per_char * len(request.text) / chunks / request.speed) + 1
-            t = np.arange(n) / rate
-            pieces.append((0.3 * np.sin(2 * np.pi * pitch * t)).astype(np.float32))
-            state.set_progress((i + 1) / chunks, f"Rendering piece {i + 1} of {chunks}")
-        return Audio(np.concatenate(pieces), rate, {"g2p": "none"})
+            count = int((len(piece) + 1) * 0.02 / request.speed * self.sample_rate)
+            t = np.arange(count) / self.sample_rate
+            audio.append(0.3 * np.sin(2 * np.pi * tone * t))
+        state.set_progress(1.0, "Rendered")
+        return Audio(np.concatenate(audio).astype(np.float32), self.sample_rate, {"g2p": "letters"})
 
-    def unload(self):
+    def load(self, state) -> None:
+        pass
+
+    def unload(self) -> None:
         pass
 
 
 @pytest.fixture
-def tone_engine():
-    return ToneEngine()
+def sine_engine() -> SineEngine:
+    return SineEngine()
 
 
 @pytest.fixture
-def tone_registry(tone_engine):
-    """A real EngineRegistry whose draft engine is the fast tone engine."""
+def sine_registry(sine_engine):
+    """A real EngineRegistry whose draft engine is the fast sine engine."""
     from studio.engines.registry import EngineRegistry
 
     registry = EngineRegistry()
-    registry.register("kokoro-onnx", lambda store=None: tone_engine)
+    registry.register("kokoro-onnx", lambda store=None: sine_engine)
     return registry
 
 

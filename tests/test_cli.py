@@ -19,40 +19,40 @@ def _records(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def test_render_twice_makes_zero_model_calls_the_second_time(demo_project, tone_registry, tone_engine, capsys):
-    assert render_project(demo_project, as_json=True, registry=tone_registry) == 0
+def test_render_twice_makes_zero_model_calls_the_second_time(demo_project, sine_registry, sine_engine, capsys):
+    assert render_project(demo_project, as_json=True, registry=sine_registry) == 0
     first = _records(capsys.readouterr().out)
     assert len(first) == 5 and {r["status"] for r in first} == {"rendered"}
-    assert len(tone_engine.calls) == 5
+    assert len(sine_engine.texts) == 5
     for record in first:
         assert (demo_project / record["take"]).exists() and record["engine"] == "kokoro-onnx"
 
-    assert render_project(demo_project, as_json=True, registry=tone_registry) == 0
+    assert render_project(demo_project, as_json=True, registry=sine_registry) == 0
     second = _records(capsys.readouterr().out)
     assert {r["status"] for r in second} == {"current"} and all(r["cached"] for r in second)
-    assert len(tone_engine.calls) == 5  # no model call at all
+    assert len(sine_engine.texts) == 5  # no model call at all
     assert [r["take"] for r in second] == [r["take"] for r in first]
 
 
-def test_render_leaves_the_creators_script_untouched(demo_project, tone_registry, capsys):
+def test_render_leaves_the_creators_script_untouched(demo_project, sine_registry, capsys):
     before = (demo_project / "script.md").read_bytes()
-    render_project(demo_project, registry=tone_registry)
+    render_project(demo_project, registry=sine_registry)
     assert (demo_project / "script.md").read_bytes() == before
     assert "5 rendered" in capsys.readouterr().out
 
 
-def test_a_failing_line_is_reported_and_the_others_still_render(demo_project, tone_registry, tone_engine, capsys):
+def test_a_failing_line_is_reported_and_the_others_still_render(demo_project, sine_registry, sine_engine, capsys):
     from studio.errors import EngineError
 
-    original = tone_engine.synthesize
+    original = sine_engine.synthesize
 
     def flaky(request, state):
         if "premium" in request.text:
             raise EngineError("This line has nothing to speak.")
         return original(request, state)
 
-    tone_engine.synthesize = flaky
-    assert render_project(demo_project, as_json=True, registry=tone_registry) == 1
+    sine_engine.synthesize = flaky
+    assert render_project(demo_project, as_json=True, registry=sine_registry) == 1
     records = _records(capsys.readouterr().out)
     failed = [r for r in records if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["error"] == "This line has nothing to speak."

@@ -127,4 +127,7 @@ class SpeechEngine(Protocol):
     def synthesize(self, request: RenderRequest, state: TaskState) -> Audio:
         """Render; report progress; raise Cancelled between pieces when asked."""
 
+    def load(self, state: TaskState) -> None:
+        """Load weights now (a warm-up), so the first render is only its own work."""
+
     def unload(self) -> None: ...

@@ -212,6 +212,14 @@ class KokoroEngineBase:
             "seconds": round(time.perf_counter() - started, 3),
         })
 
+    def load(self, state: TaskState) -> None:
+        """Load the weights and the G2P now, so the first render costs only its own work."""
+        state.set_progress(0.0, f"Loading {self.label}…")
+        self._ensure_loaded(self._stored())
+        check_cancelled(state)
+        choose_g2p()
+        state.set_progress(1.0, f"{self.label} is ready.")
+
     def unload(self) -> None:
         with self._lock:
             self._loaded = None

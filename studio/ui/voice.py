@@ -87,6 +87,7 @@ class VoiceControl(QObject):
             state.set_progress(0.0, "Starting the voice engine…")
             engine = voicing.engine()
             engine.model()
+            engine.load(state)
             return EngineInfo(engine.label, engine.g2p_name(), list(engine.voices()), engine.default_voice())
 
         def done(info: EngineInfo):
