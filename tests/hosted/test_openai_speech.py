@@ -149,7 +149,7 @@ def test_cancel_while_the_server_thinks_stops_at_once(openai_fake, keys):
     started = time.monotonic()
     with pytest.raises(Cancelled):
         engine.synthesize(engine.request(TEXT, "alloy", 1.0), state)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # the server would hold it 10-20 s
     assert len(openai_fake.hits) == 1
     # The cut connection is not reused: the next render works.
     assert engine.synthesize(engine.request(TEXT, "alloy", 1.0), State()).sample_rate == 24000
@@ -163,7 +163,7 @@ def test_cancel_while_the_body_trickles_stops_at_once(openai_fake, keys):
     started = time.monotonic()
     with pytest.raises(Cancelled):
         engine.synthesize(engine.request(TEXT, "alloy", 1.0), state)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # the server would hold it 10-20 s
 
 
 def test_a_body_cut_short_says_the_connection_broke(openai_fake, keys):

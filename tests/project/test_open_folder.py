@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 
 import pytest
 from project_helpers import file_hashes, leftover_temp_files
@@ -156,23 +155,19 @@ def test_a_missing_folder_a_file_and_a_missing_named_script_are_sentences(folder
     assert not (folder / "gone.md").exists()
 
 
-def test_a_thousand_line_script_opens_quickly_and_is_not_rewritten(folder):
+def test_a_thousand_line_script_opens_and_is_not_rewritten(folder):
+    # How quickly it opens is measured in tests/benchmarks/project_bench.py.
     body = "".join(f"# Scene {s}\n\n" + "".join(f"Line {s}-{n} of the long script.\n\n" for n in range(50)) for s in range(20))
     (folder / "script.md").write_text(body)
     mtime = (folder / "script.md").stat().st_mtime_ns
-    started = time.perf_counter()
     project = Project.open(folder)
-    elapsed = time.perf_counter() - started
     assert len(project.lines) == 1000 and len(project.scenes) == 20
-    assert elapsed < 0.3, f"opening took {elapsed:.3f} s"
     assert (folder / "script.md").stat().st_mtime_ns == mtime
 
-    # Opening again (ids already known) is as quick, and finds the same ids.
+    # Opening again (ids already known) finds the same ids.
     ids = [line.id for line in project.lines]
     project.close()
-    started = time.perf_counter()
     again = Project.open(folder)
-    assert time.perf_counter() - started < 0.3
     assert [line.id for line in again.lines] == ids
 
 

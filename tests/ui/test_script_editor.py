@@ -42,7 +42,7 @@ def test_long_emoji_and_right_to_left_lines(window, tmp_path, qtbot):
     assert window.open_folder(folder)
     qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
     window.editor.tree.viewport().repaint()
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 5.0  # a frozen tree would take far longer
     ids = window.editor.line_ids()
     first = window.editor.item_for(ids[0]).text(1)
     assert len(first) <= TREE_TEXT_LIMIT and first.endswith("…")

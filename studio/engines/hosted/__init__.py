@@ -109,6 +109,9 @@ class HostedEngine:
         """Money for `usage` at the price list's rate (0 at a free address)."""
         return self.prices().price(self.id, model).cost(usage) if self.paid else Decimal(0)
 
+    def load(self, state) -> None:
+        """Nothing to load: the model lives on the server."""
+
     def unload(self) -> None:
         self.client.close()
 
