@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     except StudioError as exc:
         print(f"studio: {exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `studio doctor | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
 
 
 def _open_window(argv: list[str]) -> int:

@@ -36,7 +36,8 @@ def checks() -> list[Check]:
 
 
 def format_checks(results: list[Check]) -> str:
-    return "\n".join(f"{'ok ' if c.ok else '-- '} {c.name:<14} {c.sentence}" for c in results)
+    width = max(len(c.name) for c in results)
+    return "\n".join(f"{'ok ' if c.ok else '-- '} {c.name:<{width}}  {c.sentence}" for c in results)
 
 
 def _ffmpeg() -> Check:
@@ -69,8 +70,8 @@ def _engines() -> list[Check]:
 
     registry = EngineRegistry()
     found = []
-    needs = {"kokoro-onnx": "onnxruntime", "kokoro": "torch"}
-    for engine_id in registry.ids():
+    needs = {"kokoro-onnx": "onnxruntime", "kokoro": "torch", "whisper": "faster_whisper", "diffusers": "diffusers"}
+    for engine_id in [e for task in ("tts", "stt", "image") for e in registry.ids(task)]:
         lib = needs.get(engine_id)
         if lib and importlib.util.find_spec(lib) is None:
             found.append(Check(f"engine {engine_id}", False, f"The {engine_id} engine needs {lib}, which is not installed."))
@@ -100,11 +101,21 @@ def _weights() -> list[Check]:
 
 
 def _audio_output() -> Check:
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    candidates = [Path("/dev/snd"), Path(runtime, "pulse", "native"), Path(runtime, "pipewire-0")]
-    if sys.platform != "linux" or any(p.exists() for p in candidates if str(p) not in ("pulse/native", "pipewire-0")):
-        return Check("audio output", True, "An audio output is available for previews.")
-    return Check("audio output", False, "No audio output device was found: previews render but play silently.")
+    if sys.platform != "linux":
+        return Check("audio output", True, "Previews play through the system's sound output.")
+    import ctypes.util
+
+    if ctypes.util.find_library("pulse") is None:
+        return Check(
+            "audio output", False,
+            "The PulseAudio client library (libpulse0) is missing, so previews cannot play; "
+            "takes still render. Install it with your package manager (e.g. apt install libpulse0).",
+        )
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    sockets = [Path(runtime, "pulse", "native"), Path(runtime, "pipewire-0")] if runtime else []
+    if Path("/dev/snd").exists() or any(p.exists() for p in sockets):
+        return Check("audio output", True, "A sound output is available for previews.")
+    return Check("audio output", False, "No sound output device was found: previews render but play silently.")
 
 
 def _display() -> Check:
