@@ -27,14 +27,17 @@ class EngineRegistry:
         self._entry_points: dict[str, EntryPoint] = {ep.name: ep for ep in entry_points(group=GROUP)}
         self._factories: dict[str, Factory] = {}
         self._instances: dict[str, Any] = {}
+        self._configured: dict[tuple, Any] = {}  # (id, settings) -> an engine made with them
 
     def register(self, engine_id: str, factory: Factory) -> None:
         """Add (or replace) an engine: `factory(store=...)` or `factory()` makes it."""
         with self._lock:
             self._factories[engine_id] = factory
-            old = self._instances.pop(engine_id, None)
-        if old is not None:
-            old.unload()
+            olds = [self._instances.pop(engine_id, None)]
+            olds += [self._configured.pop(key) for key in list(self._configured) if key[0] == engine_id]
+        for old in olds:
+            if old is not None:
+                old.unload()
 
     def all_ids(self) -> list[str]:
         """Every engine id, whatever its task; imports nothing."""
@@ -66,9 +69,23 @@ class EngineRegistry:
                 self._instances[engine_id] = engine
             return engine
 
+    def configured(self, engine_id: str, settings: dict | None = None) -> Any:
+        """The engine made with a project's settings for it (`[engines.<id>]`: base_url,
+        model, voice...); the shared instance when there are none. One instance per
+        distinct settings, so two projects pointing at two servers do not mix."""
+        if not settings:
+            return self.get(engine_id)
+        key = (engine_id, tuple(sorted((str(k), repr(v)) for k, v in settings.items())))
+        with self._lock:
+            engine = self._configured.get(key)
+            if engine is None:
+                engine = self._make(self._factory(engine_id), engine_id, dict(settings))
+                self._configured[key] = engine
+            return engine
+
     def unload_all(self) -> None:
         with self._lock:
-            engines = list(self._instances.values())
+            engines = list(self._instances.values()) + list(self._configured.values())
         for engine in engines:
             engine.unload()
 
@@ -92,15 +109,27 @@ class EngineRegistry:
             self._factories[engine_id] = factory
             return factory
 
-    def _make(self, factory: Factory, engine_id: str) -> Any:
+    def _make(self, factory: Factory, engine_id: str, settings: dict | None = None) -> Any:
         try:
             takes_store = "store" in inspect.signature(factory).parameters
         except (TypeError, ValueError):
             takes_store = False
+        settings = settings or {}
         try:
-            return factory(store=self.store) if takes_store else factory()
+            return factory(store=self.store, **settings) if takes_store else factory(**settings)
         except EngineError:
             raise
+        except TypeError as exc:
+            if not settings:
+                raise EngineError(
+                    f"The engine '{engine_id}' failed to start ({exc}); reinstall the package that provides it.",
+                    detail=repr(exc),
+                ) from exc
+            raise EngineError(
+                f"The engine '{engine_id}' does not take the settings {', '.join(sorted(settings))} given "
+                f"under [engines.{engine_id}] in stitch.toml: check their names there.",
+                detail=repr(exc),
+            ) from exc
         except Exception as exc:
             raise EngineError(
                 f"The engine '{engine_id}' failed to start ({type(exc).__name__}: {exc}); "

