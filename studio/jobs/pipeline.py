@@ -11,14 +11,17 @@ import io
 import time
 import uuid
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled
+from studio.engines.lexicon import with_lexicon
+from studio.engines.prices import money
 from studio.errors import EngineError, StudioError
+from studio.jobs.ledger import Budget, Ledger
 from studio.project.storage import atomic_write_bytes
 from studio.project.takes import Take
 
@@ -39,23 +42,51 @@ class LineRender:
     take: Take
     cached: bool
     seconds: float  # wall time of this call (≈0 for a cache hit)
+    info: dict = field(default_factory=dict)  # what a hosted engine said (charged, attempts)
 
 
 class Voicing:
     def __init__(self, project: "Project", registry: "EngineRegistry"):
         self.project = project
         self.registry = registry
+        self.ledger = Ledger(project.folder)
+        self._budget = Budget(self.ledger, 0)
 
     def engine(self) -> SpeechEngine:
-        return self.registry.get(self.project.manifest.tts_draft or DEFAULT_TTS_ENGINE)
+        """The draft engine the project routes tts to, made with its `[engines.<id>]` settings."""
+        engine_id = self.project.manifest.tts_draft or DEFAULT_TTS_ENGINE
+        return self.registry.configured(engine_id, self.project.manifest.engine_settings(engine_id))
 
-    def request_for(self, line_id: str) -> RenderRequest:
-        text = self.project.line(line_id).text.strip()
-        if not text:
-            raise EngineError("This line is empty: write something to hear it.")
-        engine = self.engine()
-        voice = self.project.voice_of(line_id) or engine.default_voice()
-        return engine.request(text, voice, self.project.speed_of(line_id))
+    def final_engine(self) -> SpeechEngine:
+        engine_id = self.project.manifest.tts_final
+        if not engine_id:
+            raise EngineError(
+                'This project has no final voice engine: set final under [routing.tts] in stitch.toml '
+                '(for example "openai-tts" or "elevenlabs"), or pick one in the project\'s settings.'
+            )
+        return self.registry.configured(engine_id, self.project.manifest.engine_settings(engine_id))
+
+    @property
+    def budget(self) -> Budget:
+        """The project's cap (from stitch.toml, read each time) over its ledger."""
+        self._budget.cap = money(self.project.manifest.budget)
+        return self._budget
+
+    def request_for(self, line_id: str, tier: str = "draft") -> RenderRequest:
+        if tier != "final":
+            return speech_request(self.project, line_id, self.engine())
+        engine = self.final_engine()
+        request = speech_request(self.project, line_id, engine)
+        # A draft voice ("af_heart") means nothing to another service: its own default speaks.
+        if request.voice not in engine.voices():
+            request = replace(request, voice=engine.default_voice())
+        return request
+
+    def final_key(self, line_id: str) -> str | None:
+        try:
+            return self.request_for(line_id, tier="final").cache_key()
+        except StudioError:
+            return None
 
     def current_key(self, line_id: str) -> str | None:
         try:
@@ -64,34 +95,71 @@ class Voicing:
             return None
 
     def line_state(self, line_id: str) -> str:
-        return self.project.line_state(line_id, self.current_key(line_id))
+        final = self.final_key(line_id) if self.project.manifest.tts_final else None
+        return self.project.line_state(line_id, self.current_key(line_id), final)
 
     def lines_to_render(self) -> list[str]:
         """Lines with text whose chosen take is not the current one."""
         return [
             line.id
             for line in self.project.lines
-            if line.text.strip() and self.line_state(line.id) != "draft"
+            if line.text.strip() and self.line_state(line.id) not in ("draft", "recording")
         ]
 
     def render_line(self, line_id: str, state: TaskState, request: RenderRequest | None = None) -> LineRender:
         """Worker side: reuse a take with the same request, or render a new one."""
         request = request or self.request_for(line_id)
-        return render_speech(self.project.folder, self.project.takes, line_id, request, self.engine(), state)
+        return self._render(line_id, request, self.engine(), state, "draft")
 
-    def commit(self, result: LineRender) -> Take:
-        """Caller side: record the take and make it the line's chosen take."""
+    def render_final(self, line_id: str, state: TaskState, request: RenderRequest | None = None) -> LineRender:
+        """Worker side: render the line with the project's final engine, inside the budget
+        (refused before any network traffic when it does not fit). The take has tier
+        "final"; `commit` puts it beside the draft takes without choosing it."""
+        engine = self.final_engine()
+        request = request or self.request_for(line_id, tier="final")
+        return self._render(line_id, request, engine, state, "final")
+
+    def _render(self, line_id: str, request: RenderRequest, engine, state: TaskState, tier: str) -> LineRender:
+        from studio.jobs.premium import render_recorded
+
+        return render_recorded(
+            self.ledger, self.budget, self.project.folder, self.project.takes, line_id, request, engine, state, tier
+        )
+
+    def commit(self, result: LineRender, choose: bool | None = None) -> Take:
+        """Caller side: record the take; a draft becomes the line's chosen take, a final one
+        only when `choose` says so (the creator compares it with the drafts first)."""
+        if result.take.tier == "final" or choose is False:
+            if self.project.takes.get(result.take.id) is None:
+                self.project.add_take(result.take, choose=bool(choose))
+            elif choose:
+                self.project.choose_take(result.line_id, result.take.id)
+            return result.take
         chosen = self.project.chosen_take(result.line_id)
         if chosen is None or chosen.cache_key != result.take.cache_key:
             self.project.add_take(result.take, choose=True)
         return result.take
 
 
-def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: SpeechEngine, state: TaskState) -> LineRender:
+def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> RenderRequest:
+    """A line's request for `engine` (draft or final alike): a named blend resolved to its
+    spec, so renaming it changes nothing; the pronunciation entries the line uses, for
+    engines that apply them, so a take goes stale when one of those entries changes."""
+    text = project.line(line_id).text.strip()
+    if not text:
+        raise EngineError("This line is empty: write something to hear it.")
+    voice = project.voice_spec_of(line_id) or engine.default_voice()
+    request = engine.request(text, voice, project.speed_of(line_id))
+    if getattr(engine, "accepts_pronunciation", False):
+        request = with_lexicon(request, project.pronunciations_used(line_id))
+    return request
+
+
+def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: SpeechEngine, state: TaskState, tier: str = "draft") -> LineRender:
     key = request.cache_key()
     existing = takes.find_by_key(key)
     if existing is not None:
-        take = existing if existing.line_id == line_id else _record(line_id, request, existing.path, existing.duration, existing.sample_rate, existing.g2p, existing.seconds)
+        take = existing if existing.line_id == line_id else _record(line_id, request, existing.path, existing.duration, existing.sample_rate, existing.g2p, existing.seconds, tier)
         return LineRender(line_id, request, take, cached=True, seconds=0.0)
 
     started = time.perf_counter()
@@ -100,11 +168,11 @@ def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: S
     relative = f"{RENDERS}/{key[:20]}.wav"
     atomic_write_bytes(folder / relative, encode_wav(audio))
     seconds = time.perf_counter() - started
-    take = _record(line_id, request, relative, audio.duration, audio.sample_rate, audio.info.get("g2p", request.g2p), seconds)
+    take = _record(line_id, request, relative, audio.duration, audio.sample_rate, audio.info.get("g2p", request.g2p), seconds, tier)
     return LineRender(line_id, request, take, cached=False, seconds=seconds)
 
 
-def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, seconds) -> Take:
+def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, seconds, tier="draft") -> Take:
     return Take(
         id=uuid.uuid4().hex[:12],
         line_id=line_id,
@@ -120,7 +188,7 @@ def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, s
         duration=round(duration, 3),
         sample_rate=sample_rate,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        tier="draft",
+        tier=tier,
         request=request.to_dict(),
     )
 

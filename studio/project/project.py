@@ -24,6 +24,7 @@ from studio.project.folder import (
     script_kind,
     starter_script,
 )
+from studio.project.checks import ProjectChecks
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.lines import (
@@ -41,6 +42,8 @@ from studio.project.scriptfile import DiskScript, ScriptFile
 from studio.project.session import Recovery
 from studio.project.storage import atomic_write_text, read_json
 from studio.project.takes import Take, TakeStore
+from studio.project.trash import ProjectTakes, Trash
+from studio.project.voicebook import ProjectVoiceBook, read_book
 
 __all__ = ["Project", "Recovery", "ScriptChoiceNeeded"]
 
@@ -57,9 +60,11 @@ class _State:
     doc: ScriptDocument
     settings: dict
     retired: tuple
+    book: tuple = ({}, {})  # (pronunciations, blends)
+    trashed: frozenset = frozenset()  # ids of deleted takes
 
 
-class Project(ProjectFiles):
+class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks):
     """An open project. Used from one thread (the UI's or the CLI's); `takes` is safe from any."""
 
     def __init__(self, folder: Path, manifest: Manifest, script_path: Path, disk: DiskScript, takes: TakeStore):
@@ -81,6 +86,10 @@ class Project(ProjectFiles):
         self._observers: list[Observer] = []
         self._recovery: Recovery | None = None
         self._cache: dict = {}
+        self._pronunciations, self._blends = read_book(folder)
+        self._written_book = (dict(self._pronunciations), dict(self._blends))
+        self._trash = Trash(folder)
+        self._trashed = self._trash.ids()
 
     # ---- opening ---------------------------------------------------------------------
 
@@ -170,17 +179,30 @@ class Project(ProjectFiles):
     def failure(self, line_id: str) -> str | None:
         return self._failures.get(line_id)
 
-    def line_state(self, line_id: str, current_key: str | None) -> str:
-        """"none", "failed", "draft" or "stale" ("rendering" is known only to the jobs layer)."""
+    def line_state(self, line_id: str, current_key: str | None, final_key: str | None = None) -> str:
+        """"none", "failed", "draft", "final", "other engine" or "stale" ("rendering" is known
+        only to the jobs layer). "other engine": the chosen draft take has the line's words but
+        was made by another engine than the draft engine now routed; the creator decides."""
         index = self._index_map().get(line_id)
-        if index is None or not self._doc.line_texts()[index].strip():
+        text = self._doc.line_texts()[index].strip() if index is not None else ""
+        if not text:
             return "none"
         take = self.chosen_take(line_id)
-        if take is not None and current_key is not None and take.cache_key == current_key:
+        if take is not None and take.tier == "final":
+            if take.cache_key == final_key or (final_key is None and take.text == text):
+                return "final"
+        elif take is not None and current_key is not None and take.cache_key == current_key:
             return "draft"
+        if take is not None and take.tier == "recording" and take.text == text:
+            return "recording"  # the creator's own voice, imported by reference
         if line_id in self._failures:
             return "failed"
-        return "none" if take is None else "stale"
+        if take is None:
+            return "none"
+        draft_engine = self.manifest.tts_draft
+        if take.tier != "final" and draft_engine and take.engine != draft_engine and take.text == text:
+            return "other engine"
+        return "stale"
 
     # ---- undoable edits ------------------------------------------------------------------
 
@@ -342,11 +364,13 @@ class Project(ProjectFiles):
         return candidate
 
     def _state(self) -> _State:
-        return _State(self._doc.copy(), dict(self._settings), self._retired)
+        book = (dict(self._pronunciations), dict(self._blends))
+        return _State(self._doc.copy(), dict(self._settings), self._retired, book, self._trashed)
 
     def _edit(self, label: str, change, merge_key: str | None = None, event=("script", None)) -> None:
         before = self._state()
         change()
+        self._write_voicebook()
         self._history.push(label, before, self._state(), merge_key)
         self._touch()
         self._emit(*event)
@@ -373,6 +397,9 @@ class Project(ProjectFiles):
         self._doc = state.doc.copy()
         self._settings = dict(state.settings)
         self._retired = state.retired
+        self._pronunciations, self._blends = dict(state.book[0]), dict(state.book[1])
+        self._write_voicebook()
+        self._sync_trash(state.trashed)
         self._touch()
         self._emit("script", None)
         return True

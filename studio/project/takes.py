@@ -33,8 +33,9 @@ class Take:
     duration: float  # length of the audio
     sample_rate: int
     created: str  # ISO 8601, UTC
-    tier: str = "draft"
+    tier: str = "draft"  # "draft", "final", or "recording" (the creator's own file, by reference)
     request: dict = field(default_factory=dict)
+    offset: float = 0.0  # where the take starts in its file: one recording holds many lines
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,6 +82,20 @@ class TakeStore:
             # Written first: if the disk refuses, the store stays as the file says.
             self._write(self._takes + [take])
             self._index(take)
+
+    def remove(self, take_ids) -> list[Take]:
+        """Forget these takes' records (their files are the caller's business); returns them."""
+        gone = set(take_ids)
+        with self._lock:
+            removed = [take for take in self._takes if take.id in gone]
+            if not removed:
+                return []
+            kept = [take for take in self._takes if take.id not in gone]
+            self._write(kept)
+            self._takes, self._by_id, self._by_line = [], {}, {}
+            for take in kept:
+                self._index(take)
+        return removed
 
     def get(self, take_id: str) -> Take | None:
         with self._lock:

@@ -1,0 +1,168 @@
+"""Deleting takes without losing them by mistake: `.stitch/trash/`.
+
+A deleted take's record moves to `.stitch/trash/trash.json` and its audio file to
+`.stitch/trash/`, unless another take still plays that file (a cached render shared
+by two lines). So a delete is undoable, and disk space comes back when the creator
+empties the trash. A recording imported as a take is the creator's own file: it is
+never moved, only its record goes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from studio.errors import ProjectError
+from studio.project.checks import remove_check
+from studio.project.lines import NO_SETTINGS
+from studio.project.storage import atomic_write_json, read_json
+from studio.project.takes import Take
+
+TRASH_DIR = Path(".stitch") / "trash"
+TRASH_FILE = TRASH_DIR / "trash.json"
+RECORDING = "recording"  # the tier of a take that is the creator's own recording
+
+
+class Trash:
+    """The deleted takes of one project and their files."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        data = read_json(self.folder / TRASH_FILE, default={})
+        self._items: dict[str, tuple[Take, str | None]] = {}
+        for item in (data.get("takes") or []) if isinstance(data, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
+                take = Take.from_dict(item["take"])
+                self._items[take.id] = (take, item.get("file") if isinstance(item.get("file"), str) else None)
+
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._items)
+
+    def put(self, takes: list[Take], paths_in_use: set[str]) -> None:
+        """Keep these (already unrecorded) takes; move each file no live take still plays."""
+        moving: dict[str, str] = {}
+        for take in takes:
+            source = self.folder / take.path
+            owned = take.tier != RECORDING and take.path.startswith("renders/")
+            if owned and take.path not in paths_in_use and take.path not in moving and source.is_file():
+                moving[take.path] = f"{take.id}-{Path(take.path).name}"
+                self._items[take.id] = (take, moving[take.path])
+            else:
+                self._items[take.id] = (take, None)
+        self._write()  # the records first: a crash mid-move leaves files the trash knows
+        (self.folder / TRASH_DIR).mkdir(parents=True, exist_ok=True)
+        for path, name in moving.items():
+            os.replace(self.folder / path, self.folder / TRASH_DIR / name)
+
+    def take_back(self, take_ids) -> list[Take]:
+        """The takes' records, their files moved back to where the records say."""
+        back = []
+        for take_id in take_ids:
+            item = self._items.pop(take_id, None)
+            if item is None:
+                continue  # emptied from the trash since: gone for good
+            take, name = item
+            target = self.folder / take.path
+            if name and (self.folder / TRASH_DIR / name).is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.folder / TRASH_DIR / name, target)
+            back.append(take)
+        if back:
+            self._write()
+        return back
+
+    def size(self) -> int:
+        """Bytes the trash holds on disk."""
+        folder = self.folder / TRASH_DIR
+        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != TRASH_FILE.name) if folder.is_dir() else 0
+
+    def empty(self) -> int:
+        """Delete the trashed files and records for good; returns the bytes freed."""
+        freed = 0
+        for take_id, (_, name) in self._items.items():
+            if name:
+                path = self.folder / TRASH_DIR / name
+                if path.is_file():
+                    freed += path.stat().st_size
+                    path.unlink()
+            remove_check(self.folder, take_id)
+        self._items = {}
+        self._write()
+        return freed
+
+    def _write(self) -> None:
+        atomic_write_json(self.folder / TRASH_FILE, {
+            "schema": 1,
+            "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()],
+        })
+
+
+class ProjectTakes:
+    """Deleting and comparing takes: part of `Project` (see files.py for why it is split)."""
+
+    def delete_take(self, take_id: str) -> None:
+        """Throw one take away (undoable); the line falls back to its newest remaining take."""
+        take = self.takes.get(take_id)
+        if take is None:
+            raise ProjectError("That take is no longer in the project; pick another one.")
+        self._delete_takes([take], "Delete take")
+
+    def keep_only_chosen(self, line_id: str | None = None) -> int:
+        """Delete every take but the chosen one, of one line or of every line; returns how many."""
+        line_ids = [line_id] if line_id is not None else [line.id for line in self.lines]
+        doomed = []
+        for one in line_ids:
+            self._index(one)
+            keep = self.chosen_take(one)
+            doomed += [take for take in self.takes.for_line(one) if keep is None or take.id != keep.id]
+        if doomed:
+            self._delete_takes(doomed, "Keep only chosen takes")
+        return len(doomed)
+
+    def ab_pair(self, line_id: str) -> tuple[Take | None, Take | None]:
+        """(chosen, previous): the take that plays and the newest other one that sounds different."""
+        chosen = self.chosen_take(line_id)
+        others = [t for t in self.takes_for(line_id) if chosen is None or t.id != chosen.id]
+        different = [t for t in others if chosen is None or t.cache_key != chosen.cache_key]
+        return chosen, (different or others or [None])[0]
+
+    def trash_size(self) -> int:
+        return self._trash.size()
+
+    def empty_trash(self) -> int:
+        """Free the disk space of deleted takes; they can no longer be brought back by undo."""
+        freed = self._trash.empty()
+        self._trashed = frozenset()
+        return freed
+
+    def _delete_takes(self, takes: list[Take], label: str) -> None:
+        ids = {take.id for take in takes}
+
+        def change():
+            for line_id in {take.line_id for take in takes}:
+                settings = self._settings.get(line_id)
+                if settings is not None and settings.chosen in ids:
+                    wanted = replace(settings, chosen=None)
+                    if wanted == NO_SETTINGS:
+                        self._settings.pop(line_id)
+                    else:
+                        self._settings[line_id] = wanted
+            self._trash_takes(ids)
+
+        self._edit(label, change, event=("script", None))
+
+    def _trash_takes(self, ids) -> None:
+        removed = self.takes.remove(ids)
+        self._trash.put(removed, {take.path for take in self.takes.all()})
+        self._trashed = self._trashed | {take.id for take in removed}
+
+    def _sync_trash(self, trashed: frozenset) -> None:
+        """Make the takes on disk match an undo snapshot: bring back or throw away."""
+        back = self._trash.take_back(self._trashed - trashed)
+        for take in back:
+            self.takes.add(take)
+        again = [take_id for take_id in trashed - self._trashed if self.takes.get(take_id) is not None]
+        if again:
+            self._trash_takes(again)
+        self._trashed = frozenset(trashed) & self._trash.ids()
