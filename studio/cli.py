@@ -8,6 +8,9 @@
     studio cost PROJECT [--json]   spent, per task and engine, and what the drafts saved
     studio keys set|delete SERVICE API keys in the OS keyring (read from the terminal)
     studio models list|add|pull|remove|provide-bundled
+    studio transcribe PROJECT|FILE [--json]   words with timings; a project's recordings become lines
+    studio check PROJECT [--json]  self-check every chosen take against its line
+    studio captions PROJECT --format srt|vtt [--out FILE] [--per-line]
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_window(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="studio", description="Stitch Studio: narrated videos, local models first.")
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="Stitch Studio: narrated videos, local models first.",
+        epilog="headless commands: " + ", ".join(COMMANDS) + " (studio COMMAND --help)",
+    )
     parser.add_argument("folder", nargs="?", help="a folder to open as a project")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window once shown, then quit")
