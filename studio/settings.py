@@ -41,6 +41,8 @@ class Settings:
     recent_projects: list[str] = field(default_factory=list)
     autosave_seconds: int = 20
     preview_delay_ms: int = 700  # pause in typing before a line is previewed
+    final_ask_under: float = 0.0  # dollars: a final render quoted under this is not confirmed again (0: always ask)
+    check_takes: bool = True  # listen to each new take and compare it with its line
     problem: str = ""  # a sentence about a settings file that could not be read
 
     @classmethod

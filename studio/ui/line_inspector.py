@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.errors import StudioError
 from studio.ui import theme
+from studio.ui.checks import CheckView
 from studio.ui.takes_list import TakesList
 from studio.ui.voice import VoiceControl
 
@@ -81,6 +82,8 @@ class LineInspector(QWidget):
         self.failure.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
         self.failure.hide()
         layout.addWidget(self.failure)
+        self.check_view = CheckView(self.text, self)
+        layout.addWidget(self.check_view.note)
 
         row = QHBoxLayout()
         row.setSpacing(8)
@@ -112,6 +115,10 @@ class LineInspector(QWidget):
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        # Wired (enabled, tooltip, click) by studio/ui/premium.py's FinalRender.
+        self.final_button = QPushButton("★  Render final…")
+        self.final_button.setEnabled(False)
+        buttons.addWidget(self.final_button)
         layout.addLayout(buttons)
 
         takes_heading = QLabel("Takes")
@@ -120,6 +127,8 @@ class LineInspector(QWidget):
         self.takes = TakesList()
         self.takes.use_take.connect(self.use_take)
         self.takes.play_take.connect(self.play_take)
+        self.takes.delete_take.connect(self.delete_take)
+        self.takes.compare_takes.connect(self.compare_takes)
         self.takes.currentItemChanged.connect(lambda *_: self._take_buttons())
         layout.addWidget(self.takes, 3)
         take_buttons = QHBoxLayout()
@@ -129,6 +138,14 @@ class LineInspector(QWidget):
         self.play_take_button.clicked.connect(lambda: self.play_take(self.selected_take()))
         take_buttons.addWidget(self.use_button)
         take_buttons.addWidget(self.play_take_button)
+        self.ab_button = QPushButton("A/B")
+        self.ab_button.setToolTip("Switch between the chosen take and the previous one, from the same moment (A in the takes, Ctrl+B)")
+        self.ab_button.clicked.connect(self.compare_takes)
+        self.delete_take_button = QPushButton("Delete take")
+        self.delete_take_button.setToolTip("Throw the selected take away (Delete; Undo brings it back)")
+        self.delete_take_button.clicked.connect(lambda: self.delete_take(self.selected_take()))
+        take_buttons.addWidget(self.ab_button)
+        take_buttons.addWidget(self.delete_take_button)
         take_buttons.addStretch(1)
         layout.addLayout(take_buttons)
 
@@ -172,6 +189,7 @@ class LineInspector(QWidget):
                 self.takes.clear()
                 self.failure.hide()
                 self.state_label.clear()
+                self.check_view.show(None, None)
                 return
             self._show_heading()
             self._show_text(self.project.line(self.line_id).text)
@@ -215,6 +233,7 @@ class LineInspector(QWidget):
         failure = self.project.failure(self.line_id) if state == "failed" else None
         self.failure.setText(failure or "")
         self.failure.setVisible(bool(failure))
+        self.check_view.show(self.project, self.line_id, state)
 
     def refresh_voices(self) -> None:
         if self.line_id is None:
@@ -222,7 +241,7 @@ class LineInspector(QWidget):
         info = self.voice.info
         default = self.project.manifest.voice or (info.default_voice if info else "")
         own = self.project.line_voice(self.line_id)
-        voices = list(info.voices) if info else []
+        voices = list(self.project.blends()) + (list(info.voices) if info else [])  # named blends first
         if own and own not in voices:
             voices.insert(0, own)
         was = self._syncing
@@ -247,6 +266,8 @@ class LineInspector(QWidget):
         has_take = self.selected_take() is not None
         self.use_button.setEnabled(has_take)
         self.play_take_button.setEnabled(has_take)
+        self.delete_take_button.setEnabled(has_take)
+        self.ab_button.setEnabled(self.line_id is not None and len(self.project.takes_for(self.line_id)) > 1)
 
     # -- the creator's intents -------------------------------------------------------
     def flush(self) -> None:
@@ -281,6 +302,15 @@ class LineInspector(QWidget):
     def use_take(self, take_id: str | None) -> None:
         if take_id is not None and self.line_id is not None:
             self._apply(self.project.choose_take, self.line_id, take_id)
+
+    def delete_take(self, take_id: str | None) -> None:
+        if take_id is not None and self.line_id is not None:
+            self.voice.player.stop()  # its file is about to move to the trash
+            self._apply(self.project.delete_take, take_id)
+
+    def compare_takes(self) -> None:
+        if self.line_id is not None:
+            self.voice.toggle_ab(self.line_id)
 
     def play_take(self, take_id: str | None) -> None:
         take = next((t for t in self.project.takes_for(self.line_id) if t.id == take_id), None) if take_id else None

@@ -22,10 +22,12 @@ from studio.ui import dialogs
 from studio.ui.jobs import QtJobs
 from studio.ui.menus import build_menus
 from studio.ui.player import Player
+from studio.ui.premium import FinalRender
 from studio.ui.script_editor import ScriptEditor
 from studio.ui.script_watch import ScriptWatch
 from studio.ui.status import StatusLine
 from studio.ui.voice import EngineInfo, VoiceControl
+from studio.ui.voice_tools import VoiceTools
 from studio.ui.welcome import Welcome
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,9 @@ class MainWindow(QMainWindow):
         self.status = StatusLine(self.jobs)
         self.setStatusBar(self.status)
         self.status.cancel_clicked.connect(self.stop)
+        self.final = FinalRender(self)  # Render final: button, menu, context menu
         self.actions = build_menus(self)
+        self.voice_tools = VoiceTools(self)  # self-check, A/B, trash, pronunciation, blends, import, captions
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(max(1, int(settings.autosave_seconds)) * 1000)
@@ -314,6 +318,7 @@ class MainWindow(QMainWindow):
         """Stop playback and cancel every render (Esc)."""
         self.editor.inspector.drop_pending_preview()
         self.voice.stop()
+        self.final.cancel_all()
 
     def render_all(self) -> None:
         if self.project is not None:
@@ -388,7 +393,7 @@ class MainWindow(QMainWindow):
         else:
             a.undo.setText(f"&Undo {project.undo_label}" if has_project and project.can_undo else "&Undo")
         a.redo.setText(f"&Redo {project.redo_label}" if has_project and project.can_redo else "&Redo")
-        for action in (a.save, a.new_line, a.new_scene, a.render_all):
+        for action in (a.save, a.new_line, a.new_scene, a.render_all, a.project_settings, a.costs):
             action.setEnabled(has_project)
         for action in (a.delete_line, a.play_line):
             action.setEnabled(has_line)

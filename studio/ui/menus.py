@@ -1,4 +1,4 @@
-"""The window's menus and shortcuts: File, Edit, Voice.
+"""The window's menus and shortcuts: File, Edit, Voice, View, Tools.
 
 Shortcuts were chosen not to collide with text editing in the line inspector:
 Ctrl+Enter plays, Esc stops, Ctrl+Shift+Enter adds a line below the selected one.
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
+
+from studio.ui import cost_panel, models_window, settings_dialog
 
 
 @dataclass
@@ -26,6 +28,11 @@ class Actions:
     play_line: QAction
     stop: QAction
     render_all: QAction
+    # Issue 6 (premium renders, costs, settings, models); filled in by build_menus.
+    render_final: QAction | None = None
+    project_settings: QAction | None = None
+    costs: QAction | None = None
+    models: QAction | None = None
 
 
 def build_menus(window) -> Actions:
@@ -70,8 +77,21 @@ def build_menus(window) -> Actions:
     render_all = action(voice, "&Render All Lines", window.render_all, "Ctrl+Shift+R",
                         tip="Render every line without a current take")
 
+    render_final = action(voice, "Render &Final…", lambda: window.final.render_selected(), "Ctrl+Shift+F",
+                          tip="Render the selected line with the project's final engine, after seeing its price")
+    edit.addSeparator()
+    project_settings = action(edit, "Project &Settings…", lambda: settings_dialog.open_settings(window), "Ctrl+,",
+                              tip="Draft and final engines per task, their settings and keys, the budget")
+    view = bar.addMenu("V&iew")
+    costs = action(view, "&Costs", lambda: cost_panel.show_costs(window), "Ctrl+Shift+K",
+                   tip="What this project spent, and what drafting locally saved")
+    tools = bar.addMenu("&Tools")
+    models = action(tools, "&Models…", lambda: models_window.show_models(window),
+                    tip="The models on this machine: download, remove, register a folder")
+
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
-                   delete_line, play_line, stop, render_all)
+                   delete_line, play_line, stop, render_all,
+                   render_final=render_final, project_settings=project_settings, costs=costs, models=models)
 
 
 def _fill_recent(window, menu) -> None:

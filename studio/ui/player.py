@@ -46,13 +46,16 @@ class Player(QObject):
     def position_ms(self) -> int:
         return int(self._media.position()) if self._media is not None else 0
 
-    def play(self, path: Path, line_id: str | None = None) -> None:
+    def play(self, path: Path, line_id: str | None = None, start_ms: int = 0) -> None:
+        """Play a take, from `start_ms` in (A/B keeps the playhead where it was)."""
         self.source = Path(path)
         self.line_id = line_id
         if not self._ensure():
             return
         self._media.stop()
         self._media.setSource(QUrl.fromLocalFile(str(self.source)))
+        if start_ms > 0:
+            self._media.setPosition(int(start_ms))
         self._media.play()
 
     def stop(self) -> None:

@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui import theme
+from studio.ui.checks import FAILED_COLOUR, FAILED_MARK, PASSED_COLOUR, PASSED_MARK, check_mark
 from studio.ui.line_inspector import LineInspector
 from studio.ui.voice import VoiceControl
 
 LINE_ID = Qt.ItemDataRole.UserRole + 1
 STATE = Qt.ItemDataRole.UserRole + 2
 PROGRESS = Qt.ItemDataRole.UserRole + 3
+CHECK = Qt.ItemDataRole.UserRole + 4  # "passed", "failed" or None: the self-check of the chosen take
 
 STATE_COLUMN, TEXT_COLUMN, VOICE_COLUMN, SPEED_COLUMN = range(4)
 # The tree shows the start of a long line; the inspector holds all of it.
@@ -107,6 +109,11 @@ class BadgeDelegate(RowDelegate):
         painter.setFont(font)
         painter.setPen(colour.darker(115))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        check = index.data(CHECK)
+        if check:
+            mark, mark_colour = (PASSED_MARK, PASSED_COLOUR) if check == "passed" else (FAILED_MARK, FAILED_COLOUR)
+            painter.setPen(QColor(mark_colour))
+            painter.drawText(QRectF(rect.right() + 4, rect.top(), 18, rect.height()), Qt.AlignmentFlag.AlignCenter, mark)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -354,7 +361,9 @@ class ScriptEditor(QSplitter):
         item.setData(STATE_COLUMN, STATE, state)
         item.setData(STATE_COLUMN, PROGRESS, self.voice.progress(line_id) if state == "rendering" else None)
         failure = project.failure(line_id) if state == "failed" else None
-        item.setToolTip(STATE_COLUMN, failure or theme.state_name(state))
+        check, heard = check_mark(project, line_id, state)
+        item.setData(STATE_COLUMN, CHECK, check)
+        item.setToolTip(STATE_COLUMN, failure or (f"{theme.state_name(state)} · {heard}" if heard else theme.state_name(state)))
         text = line.text.strip()
         item.setText(TEXT_COLUMN, shorten(text, TREE_TEXT_LIMIT) if text else "(empty line)")
         item.setToolTip(TEXT_COLUMN, shorten(text, TOOLTIP_LIMIT))

@@ -48,6 +48,7 @@ class VoiceControl(QObject):
     engine_ready = Signal(object)  # EngineInfo
     engine_failed = Signal(str)
     message = Signal(str)  # one sentence for the status bar
+    take_rendered = Signal(object)  # the Take a finished render recorded (the self-check listens)
 
     def __init__(self, jobs: QtJobs, player: Player, registry, parent: QObject | None = None):
         super().__init__(parent)
@@ -126,7 +127,10 @@ class VoiceControl(QObject):
         # A key depends only on the words, voice and speed while one engine is warm; asking
         # the pipeline once per distinct request keeps big scripts quick to redraw.
         line = self.project.line(line_id)
-        asked = (line.text, self.project.voice_of(line_id), self.project.speed_of(line_id))
+        # The spec and the pronunciations used belong to the request too: changing a blend or
+        # a dictionary entry must show the line stale.
+        asked = (line.text, self.project.voice_spec_of(line_id), self.project.speed_of(line_id),
+                 self.project.pronunciations_used(line_id))
         if asked not in self._keys:
             if len(self._keys) > KEY_MEMORY:
                 self._keys.clear()
@@ -171,6 +175,7 @@ class VoiceControl(QObject):
                 take = voicing.commit(result)
             finally:
                 self.line_changed.emit(line_id)
+            self.take_rendered.emit(take)
             number = self._number(line_id)
             if number and not self.rendering():
                 how = "found in the takes" if result.cached else f"rendered in {result.seconds:.1f} s"
@@ -209,6 +214,22 @@ class VoiceControl(QObject):
     def play_take(self, take) -> None:
         if self.project is not None:
             self.player.play(self.project.folder / take.path, take.line_id)
+
+    def toggle_ab(self, line_id: str) -> str | None:
+        """Play the line's other take of the A/B pair (chosen ↔ previous) from the same
+        moment; the chosen one first. Returns "A" or "B", or None with only one take."""
+        if self.project is None:
+            return None
+        chosen, previous = self.project.ab_pair(line_id)
+        if chosen is None or previous is None:
+            self.message.emit("This line has one take: render it again with another voice or speed to compare.")
+            return None
+        here = self.player.source
+        on_chosen = here is not None and self.player.line_id == line_id and here == self.project.folder / chosen.path
+        take, side = (previous, "B") if on_chosen else (chosen, "A")
+        position = self.player.position_ms() if self.player.line_id == line_id else 0
+        self.player.play(self.project.folder / take.path, line_id, position)
+        return side
 
     def stop(self, line_id: str | None = None) -> None:
         """Stop playback, and the line's render (every render when no line is given)."""

@@ -14,6 +14,7 @@ import pytest
 from studio.settings import Settings
 from studio.ui import dialogs, theme
 
+
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
 
 
@@ -36,7 +37,8 @@ def registry(sine_registry):
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(preview_delay_ms=30, autosave_seconds=3600)
+    # No self-check unless a test asks: the real Whisper weights are installed here.
+    return Settings(preview_delay_ms=30, autosave_seconds=3600, check_takes=False)
 
 
 @pytest.fixture

@@ -1,0 +1,229 @@
+"""Edit ▸ Project Settings…: per task the draft and final engine, the final engine's
+address, model and voice, its API key, and the project's budget.
+
+Routing and engine settings go through the manifest API and are saved with the
+project (`stitch.toml`). An API key goes to the OS keyring through `secrets.set_key`
+and nowhere else: not the project, not the studio's settings file.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from studio.engines import secrets
+from studio.errors import StudioError
+from studio.ui import theme
+
+TASKS = {"tts": "Voice (tts)", "stt": "Transcription (stt)", "image": "Images (image)"}
+FIELDS = ("base_url", "model", "voice")  # what the form edits under [engines.<final id>]
+STORED = "The key is stored in the system keyring."
+
+
+def open_settings(window) -> bool:
+    """Show the project's settings; True when the creator saved changes."""
+    if window.project is None:
+        window.say("Open a project to change its settings.")
+        return False
+    dialog = ProjectSettingsDialog(window)
+    saved = dialog.exec() == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return saved
+
+
+class _TaskForm:
+    """The widgets of one task's routing: draft, final, the final engine's settings and key."""
+
+    def __init__(self, task: str, dialog: "ProjectSettingsDialog"):
+        self.task, self.dialog = task, dialog
+        manifest, registry = dialog.project.manifest, dialog.registry
+        draft, final = manifest.route(task)
+        self.box = QGroupBox(TASKS[task])
+        form = QFormLayout(self.box)
+        form.setHorizontalSpacing(14)
+        ids = registry.ids(task)
+        self.draft = QComboBox()
+        self.final = QComboBox()
+        self.final.addItem("None: drafts only", "")
+        for engine_id in dict.fromkeys(ids + [draft] if draft else ids):
+            self.draft.addItem(_label(registry, engine_id), engine_id)
+        for engine_id in dict.fromkeys(ids + [final] if final else ids):
+            self.final.addItem(_label(registry, engine_id), engine_id)
+        self.draft.setCurrentIndex(max(0, self.draft.findData(draft)))
+        self.final.setCurrentIndex(max(0, self.final.findData(final)))
+        self.fields = {name: QLineEdit() for name in FIELDS if name != "voice" or task == "tts"}
+        self.fields["base_url"].setPlaceholderText("the engine's own address (e.g. https://api.openai.com/v1)")
+        self.fields["model"].setPlaceholderText("the engine's default model")
+        if "voice" in self.fields:
+            self.fields["voice"].setPlaceholderText("the engine's default voice")
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_note = QLabel()
+        self.key_note.setObjectName("hint")
+        self.key_note.setWordWrap(True)
+        form.addRow("Draft engine", self.draft)
+        form.addRow("Final engine", self.final)
+        for name, label in (("base_url", "Base URL"), ("model", "Model"), ("voice", "Voice")):
+            if name in self.fields:
+                form.addRow(label, self.fields[name])
+        form.addRow("API key", self.key)
+        form.addRow("", self.key_note)
+        self.final.currentIndexChanged.connect(lambda _i: self._final_changed())
+        self._final_changed()
+
+    def final_id(self) -> str:
+        return self.final.currentData() or ""
+
+    def draft_id(self) -> str:
+        return self.draft.currentData() or ""
+
+    def engine_settings(self) -> dict:
+        """The final engine's settings as they will be saved: the form's fields over the others."""
+        final = self.final_id()
+        settings = self.dialog.project.manifest.engine_settings(final) if final else {}
+        for name, edit in self.fields.items():
+            value = edit.text().strip()
+            if value:
+                settings[name] = value
+            else:
+                settings.pop(name, None)
+        return settings
+
+    def key_service(self) -> str | None:
+        """The keyring entry the final engine reads its key from (None: it takes no key)."""
+        final = self.final_id()
+        if not final:
+            return None
+        engine = self.dialog.registry.configured(final, self.engine_settings())
+        return getattr(engine, "key_service", None) or None
+
+    def _final_changed(self) -> None:
+        final = self.final_id()
+        current = self.dialog.project.manifest.engine_settings(final) if final else {}
+        for name, edit in self.fields.items():
+            edit.setText(str(current.get(name, "")))
+            edit.setEnabled(bool(final))
+        self.key.clear()
+        self.show_key_state()
+
+    def show_key_state(self, note: str = "") -> None:
+        try:
+            service = self.key_service()
+        except StudioError as exc:
+            service, note = None, note or exc.message
+        self.key.setEnabled(service is not None)
+        if service is None:
+            self.key.setPlaceholderText("")
+            self.key_note.setText(note or ("No final engine: nothing needs a key." if not self.final_id()
+                                           else "This engine runs without an API key."))
+            return
+        has_key = secrets.get_key(service) is not None
+        self.key.setPlaceholderText("a key is set: type a new one to replace it" if has_key
+                                    else f"the key for {secrets.service_name(service)}")
+        self.key_note.setText(note or (
+            f"A key for {secrets.service_name(service)} is set (system keyring or environment)." if has_key
+            else "Keys are kept in the system keyring, never in the project."))
+
+
+class ProjectSettingsDialog(QDialog):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.project = window.project
+        self.registry = window.registry
+        self.setWindowTitle("Project settings")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.setSpacing(12)
+        intro = QLabel("Drafts render on this computer for free; the final engine renders one asset "
+                       "only when you ask, after showing its price.")
+        intro.setObjectName("hint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.tasks = {task: _TaskForm(task, self) for task in TASKS}
+        for form in self.tasks.values():
+            layout.addWidget(form.box)
+        budget_row = QFormLayout()
+        self.budget = QDoubleSpinBox()
+        self.budget.setPrefix("$")
+        self.budget.setDecimals(2)
+        self.budget.setRange(0.0, 1_000_000.0)
+        self.budget.setValue(float(self.project.manifest.budget))
+        self.budget.setToolTip("What final renders may spend in this project; 0 allows none that cost money")
+        budget_row.addRow("Budget cap", self.budget)
+        layout.addLayout(budget_row)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
+        self.problem.hide()
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("primary")
+        self.save_button.setDefault(True)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def save(self) -> bool:
+        """Keys to the keyring first (a refusal changes nothing), then the manifest, then the project."""
+        self.problem.hide()
+        for form in self.tasks.values():
+            if not form.key.text().strip():
+                continue
+            try:
+                service = form.key_service()
+                if service is None:
+                    raise StudioError(f"{form.final_id()} runs without an API key: leave the key empty.")
+                secrets.set_key(service, form.key.text())
+            except StudioError as exc:
+                form.show_key_state(exc.message)
+                return self._refuse(exc.message)
+            form.key.clear()
+            form.show_key_state(STORED)
+        manifest = self.project.manifest
+        draft_before = manifest.route("tts")[0]
+        try:
+            for task, form in self.tasks.items():
+                manifest.set_route(task, draft=form.draft_id(), final=form.final_id())
+                if form.final_id():
+                    settings = form.engine_settings()
+                    if settings != manifest.engine_settings(form.final_id()):
+                        manifest.set_engine_settings(form.final_id(), settings)
+            manifest.budget = round(self.budget.value(), 2)
+            manifest.check()
+        except StudioError as exc:
+            return self._refuse(exc.message)
+        window = self.window
+        if manifest.route("tts")[0] != draft_before:
+            window.voice.bind(self.project)  # a new draft engine: its voices, its keys
+            window.voice.warm_up()
+        if not window.save():
+            return self._refuse("The settings were changed but the project could not be saved: see the message.")
+        window.final.refresh()
+        window.say("Project settings saved.")
+        self.accept()
+        return True
+
+    def _refuse(self, message: str) -> bool:
+        self.problem.setText(message)
+        self.problem.show()
+        return False
+
+
+def _label(registry, engine_id: str) -> str:
+    try:
+        label = registry.label(engine_id)
+    except StudioError:
+        return f"{engine_id} (not installed)"
+    return engine_id if label == engine_id else f"{label} · {engine_id}"
