@@ -1,0 +1,181 @@
+"""The timeline's sound: voice takes and music mixed at 48 kHz, normalized, written out.
+
+A mix is a float32 array (frames, 2). Voice takes sit at their clip starts, in the
+middle of the stereo field; music loops to fill its clip, fades in and out, and
+dips under speech along the timeline's ducking envelope. The master is brought to
+the preset's loudness (−14 LUFS for shorts, −16 otherwise) with peaks under −1 dBFS.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from studio.engines.base import NullState, TaskState, check_cancelled
+from studio.project.storage import atomic_write_bytes
+from studio.render import ffmpeg
+from studio.render.errors import MediaError
+from studio.render.loudness import fast_length, normalize
+from studio.render.timeline import Clip, Timeline, duck_envelope
+
+SAMPLE_RATE = 48000
+EDGE_FADE = 0.003  # seconds: a cut in the middle of a sound must not click
+LOUDNESS = {"shorts": -14.0}
+DEFAULT_LOUDNESS = -16.0
+
+
+def loudness_target(preset_name: str) -> float:
+    return LOUDNESS.get(preset_name, DEFAULT_LOUDNESS)
+
+
+def resample(x: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:
+    """Band-limited resampling through the FFT (a whole file at once), exact in its ratio."""
+    if rate_from == rate_to or len(x) == 0:
+        return x
+    g = math.gcd(rate_from, rate_to)
+    p, q = rate_from // g, rate_to // g
+    # Silence after the end keeps the FFT's wrap-around out of the sound; lengths in the
+    # exact ratio p:q and built of small factors keep the FFTs fast.
+    k = fast_length(-(-(len(x) + rate_from // 10) // p))
+    n, m = k * p, k * q
+    channels = np.ascontiguousarray(x.T, dtype=np.float32)  # one row per channel: FFTs along rows are faster
+    spectrum = np.fft.rfft(channels, n, axis=-1)
+    out = np.zeros((x.shape[1], m // 2 + 1), np.complex64)
+    keep = min(spectrum.shape[1], out.shape[1])
+    out[:, :keep] = spectrum[:, :keep]
+    y = np.fft.irfft(out, m, axis=-1)
+    y *= np.float32(m / n)
+    return np.ascontiguousarray(y[:, : round(len(x) * q / p)].T)
+
+
+def read_sound(path: Path, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A sound file as float32 stereo at `rate`; soundfile first, ffmpeg for anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(f"{path.name} is missing from {path.parent}: "
+                         "render it again or take its clip off the timeline.")
+    import soundfile
+
+    try:
+        data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError):
+        from studio.render.probe import decode_audio
+
+        return decode_audio(path, rate, 2)
+    if data.shape[1] == 1:
+        data = np.repeat(data, 2, axis=1)
+    elif data.shape[1] > 2:
+        data = data[:, :2]
+    return resample(data, file_rate, rate)
+
+
+def _edges(n: int, rate: int, fade_in: float, fade_out: float) -> np.ndarray:
+    """A gain ramp up over `fade_in` s and down over the last `fade_out` s of n frames."""
+    gain = np.ones(n, np.float32)
+    for seconds, sl in ((fade_in, slice(None)), (fade_out, slice(None, None, -1))):
+        k = min(n, round(seconds * rate))
+        if k > 0:
+            gain[sl][:k] *= np.linspace(0.0, 1.0, k, endpoint=False, dtype=np.float32)
+    return gain
+
+
+def _place(out: np.ndarray, start: float, samples: np.ndarray, rate: int) -> None:
+    i = round(start * rate)
+    n = max(0, min(len(samples), len(out) - i))
+    out[i:i + n] += samples[:n]
+
+
+def _voice(clip: Clip, sound: np.ndarray, rate: int) -> np.ndarray:
+    a = round(clip.in_point * rate)
+    piece = sound[a:a + round(clip.duration * rate)]
+    fade = min(EDGE_FADE, clip.duration / 4)
+    gain = _edges(len(piece), rate, max(fade, clip.fade_in), max(fade, clip.fade_out))
+    return piece * (gain * np.float32(10 ** (clip.gain_db / 20)))[:, None]
+
+
+def _music(clip: Clip, sound: np.ndarray, rate: int, timeline: Timeline) -> np.ndarray:
+    n = round(clip.duration * rate)
+    if len(sound) == 0 or n == 0:
+        return np.zeros((n, 2), np.float32)
+    first = round(clip.in_point * rate) % len(sound)
+    piece = np.take(sound, (first + np.arange(n)) % len(sound), axis=0)  # loops when the clip is longer
+    d = timeline.ducking
+    envelope = duck_envelope(clip, timeline.track("voice"), d.amount_db, d.attack, d.release)
+    times = clip.start + np.arange(n, dtype=np.float64) / rate
+    gain_db = np.interp(times, [t for t, _ in envelope], [g for _, g in envelope]) + clip.gain_db
+    gain = (10 ** (gain_db / 20)).astype(np.float32) * _edges(n, rate, clip.fade_in, max(EDGE_FADE, clip.fade_out))
+    return piece * gain[:, None]
+
+
+def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rate: int = SAMPLE_RATE,
+        state: TaskState | None = None) -> np.ndarray:
+    """The tracks' sound for the whole timeline, as float32 (frames, 2) at `rate`."""
+    state = state or NullState()
+    out = np.zeros((round(timeline.duration * rate), 2), np.float32)
+    sounds: dict[str, np.ndarray] = {}
+    clips = [c for c in timeline.clips if c.track in tracks and c.track in ("voice", "music")]
+    for n, clip in enumerate(clips):
+        check_cancelled(state)
+        if clip.source not in sounds:
+            sounds[clip.source] = read_sound(Path(project_folder) / clip.source, rate)
+        sound = sounds[clip.source]
+        piece = _voice(clip, sound, rate) if clip.track == "voice" else _music(clip, sound, rate, timeline)
+        _place(out, clip.start, piece, rate)
+        state.set_progress((n + 1) / max(1, len(clips)), "Mixing the sound")
+    return out
+
+
+def master(samples: np.ndarray, target_lufs: float, rate: int = SAMPLE_RATE) -> tuple[np.ndarray, float]:
+    """The mix at `target_lufs` integrated loudness with peaks under −1 dBFS; and its loudness."""
+    return normalize(samples, rate, target_lufs)
+
+
+def wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE, subtype: str = "PCM_16") -> bytes:
+    import soundfile
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
+    return buffer.getvalue()
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE, subtype: str = "PCM_16") -> None:
+    atomic_write_bytes(Path(path), wav_bytes(samples, rate, subtype))
+
+
+def export_narration(timeline: Timeline, project_folder: Path, out_path: Path, target_lufs: float = DEFAULT_LOUDNESS,
+                     state: TaskState | None = None) -> float:
+    """The voice track alone as WAV or MP3 (by `out_path`'s suffix), normalized. Returns its loudness."""
+    state = state or NullState()
+    out_path = Path(out_path)
+    kind = out_path.suffix.lower()
+    if kind not in (".wav", ".mp3"):
+        raise MediaError(f"Narration can be exported as .wav or .mp3, not {kind or 'a file without a suffix'}: "
+                         "change the name.")
+    if not timeline.track("voice"):
+        raise MediaError("The timeline has no voice yet: render some lines, then export the narration.")
+    sound, loudness = master(mix(timeline, project_folder, tracks=("voice",), state=state), target_lufs)
+    check_cancelled(state)
+    if kind == ".wav":
+        write_wav(out_path, sound)
+        return loudness
+    with tempfile.TemporaryDirectory(prefix="stitch-narration-") as tmp:
+        wav = Path(tmp) / "narration.wav"
+        wav.write_bytes(wav_bytes(sound))
+        partial = ffmpeg.partial_path(out_path)
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            ffmpeg.run([ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
+                        "-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3", str(partial)],
+                       "the MP3 export", out_path, state)
+            os.replace(partial, out_path)
+        except OSError as exc:
+            raise MediaError(f"Could not save {out_path.name}: {exc.strerror or exc}.", detail=repr(exc)) from exc
+        finally:
+            ffmpeg.remove_quietly(partial)
+    return loudness
+

@@ -1,0 +1,398 @@
+"""The timeline: clips on four tracks, laid out from the script and edited by the creator.
+
+Plain values, no Qt, no ffmpeg. A `Timeline` never changes: every edit returns a new
+one, so undo keeps the old value and an export on a worker thread holds a timeline
+nobody can change under it. Times are seconds on the timeline; `in_point` is seconds
+into the clip's own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from studio.render.errors import TimelineError
+
+TRACKS = ("voice", "image", "music", "caption")
+DEFAULT_GAP = 0.35
+MIN_CLIP = 1 / 30  # one frame of the presets
+Rect = tuple[float, float, float, float]  # x, y, width, height as fractions of the framed image
+
+
+def centred(zoom: float) -> Rect:
+    """The centred rect that shows the framed image magnified `zoom` times."""
+    size = 1.0 / zoom
+    offset = (1.0 - size) / 2.0
+    return (offset, offset, size, size)
+
+
+@dataclass(frozen=True)
+class PanZoom:
+    """Slow pan/zoom on a still: the visible rect at the clip's start and at its end.
+
+    Rects are fractions of the image once cropped to the video's shape (cover fit), so
+    one framing works in every preset; (0, 0, 1, 1) shows all of that crop.
+    """
+
+    start_rect: Rect = (0.0, 0.0, 1.0, 1.0)
+    end_rect: Rect = centred(1.08)
+
+    def rect_at(self, progress: float) -> Rect:
+        p = min(1.0, max(0.0, progress))
+        return tuple(a + (b - a) * p for a, b in zip(self.start_rect, self.end_rect))  # type: ignore[return-value]
+
+    @property
+    def max_zoom(self) -> float:
+        """How much the image is magnified at most (decides how large it is kept in memory)."""
+        return max(1.0 / min(r[2], r[3]) for r in (self.start_rect, self.end_rect))
+
+    def to_dict(self) -> dict:
+        return {"start": list(self.start_rect), "end": list(self.end_rect)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PanZoom":
+        return cls(tuple(map(float, d["start"])), tuple(map(float, d["end"])))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str
+    track: str  # one of TRACKS
+    source: str  # path relative to the project folder
+    start: float
+    duration: float
+    in_point: float = 0.0
+    locked: bool = False
+    ref: str = ""  # the line id (voice) or scene id (image) it stands for
+    gain_db: float = 0.0
+    pan_zoom: PanZoom | None = None
+    source_duration: float | None = None  # length of the file; None for stills and loops
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    placed: bool = False  # moved or trimmed by hand: a re-layout keeps it where it still fits
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def timeline_time(self, source_time: float) -> float | None:
+        """Where a moment of the clip's file (e.g. a word of a take) lands; None if trimmed away."""
+        if not self.in_point <= source_time <= self.in_point + self.duration:
+            return None
+        return self.start + source_time - self.in_point
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in _CLIP_FIELDS}
+        d["pan_zoom"] = self.pan_zoom.to_dict() if self.pan_zoom else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Clip":
+        d = {k: v for k, v in d.items() if k in _CLIP_FIELDS}
+        if d.get("pan_zoom"):
+            d["pan_zoom"] = PanZoom.from_dict(d["pan_zoom"])
+        return cls(**d)
+
+
+_CLIP_FIELDS = tuple(Clip.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Ducking:
+    """How far music dips under speech, and how fast it goes down and comes back."""
+
+    amount_db: float = -12.0
+    attack: float = 0.15
+    release: float = 0.4
+
+
+VoiceItem = tuple[str, str, str, float]  # line id, scene id, wav path, duration
+SceneItem = tuple[str, "str | None"]  # scene id, image path or None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    clips: tuple[Clip, ...] = ()
+    gap: float = DEFAULT_GAP
+    ducking: Ducking = field(default_factory=Ducking)
+    # What it was laid out from, so a change of gap can lay it out again.
+    voice_items: tuple[VoiceItem, ...] = ()
+    scene_items: tuple[SceneItem, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        """The end of the last clip: the length of the exported video."""
+        return max((c.end for c in self.clips), default=0.0)
+
+    def track(self, name: str) -> list[Clip]:
+        return sorted((c for c in self.clips if c.track == name), key=lambda c: (c.start, c.id))
+
+    def clip(self, clip_id: str) -> Clip:
+        for c in self.clips:
+            if c.id == clip_id:
+                return c
+        raise TimelineError("That clip is no longer on the timeline: it may have been removed by a re-layout.")
+
+    def clip_at(self, track: str, t: float) -> Clip | None:
+        """The clip of `track` showing at time t (the latest-starting one where they overlap)."""
+        hits = [c for c in self.track(track) if c.start <= t < c.end]
+        return hits[-1] if hits else None
+
+    def clip_for(self, ref: str, track: str = "voice") -> Clip | None:
+        return next((c for c in self.track(track) if c.ref == ref), None)
+
+    # -- edits: each returns a new timeline --------------------------------------------
+    def _with(self, clip: Clip) -> "Timeline":
+        return replace(self, clips=tuple(clip if c.id == clip.id else c for c in self.clips))
+
+    def _editable(self, clip_id: str) -> Clip:
+        clip = self.clip(clip_id)
+        if clip.locked:
+            raise TimelineError("This clip is locked: unlock it before moving or trimming it.")
+        return clip
+
+    def move(self, clip_id: str, start: float) -> "Timeline":
+        clip = self._editable(clip_id)
+        return self._with(replace(clip, start=max(0.0, float(start)), placed=True))
+
+    def trim(self, clip_id: str, in_point: float, duration: float, start: float | None = None) -> "Timeline":
+        clip = self._editable(clip_id)
+        in_point = max(0.0, float(in_point))
+        if clip.source_duration is not None:
+            in_point = min(in_point, clip.source_duration - MIN_CLIP)
+            duration = min(float(duration), clip.source_duration - in_point)
+        duration = max(MIN_CLIP, float(duration))
+        new_start = clip.start if start is None else max(0.0, float(start))
+        return self._with(replace(clip, in_point=in_point, duration=duration, start=new_start, placed=True))
+
+    def lock(self, clip_id: str, locked: bool = True) -> "Timeline":
+        return self._with(replace(self.clip(clip_id), locked=bool(locked)))
+
+    def set_gain(self, clip_id: str, gain_db: float) -> "Timeline":
+        return self._with(replace(self.clip(clip_id), gain_db=float(gain_db)))
+
+    def set_pan_zoom(self, clip_id: str, pan_zoom: PanZoom | None) -> "Timeline":
+        return self._with(replace(self.clip(clip_id), pan_zoom=pan_zoom))
+
+    def set_ducking(self, amount_db: float, attack: float, release: float) -> "Timeline":
+        if not (amount_db <= 0 and attack >= 0 and release >= 0):
+            raise TimelineError("Ducking lowers the music: use an amount of 0 dB or less and times of 0 s or more.")
+        return replace(self, ducking=Ducking(float(amount_db), float(attack), float(release)))
+
+    def set_gap(self, gap: float) -> "Timeline":
+        gap = float(gap)
+        if not 0.0 <= gap <= 10.0:
+            raise TimelineError("The gap between lines must be between 0 and 10 seconds.")
+        if not self.voice_items:
+            return replace(self, gap=gap)
+        return layout(self.voice_items, self.scene_items, gap=gap, previous=self)
+
+    def remove(self, clip_id: str) -> "Timeline":
+        self.clip(clip_id)
+        return replace(self, clips=tuple(c for c in self.clips if c.id != clip_id))
+
+    def add_music(self, source: str, gain_db: float = -18.0, fade_in: float = 1.0, fade_out: float = 2.0) -> "Timeline":
+        """A music bed under the whole narration; it follows the narration's length until moved or trimmed."""
+        n = sum(1 for c in self.clips if c.track == "music")
+        clip = Clip(
+            id=f"music:{n + 1}", track="music", source=str(source), start=0.0,
+            duration=max(MIN_CLIP, _narration_end(self.clips)), gain_db=gain_db,
+            fade_in=fade_in, fade_out=fade_out,
+        )
+        return replace(self, clips=self.clips + (clip,))
+
+    def snap_move(self, clip_id: str, start: float, threshold: float = 0.1, extra: tuple[float, ...] = ()) -> float:
+        """The start to use when dragging a clip: its start or its end clings to a nearby edge."""
+        clip = self.clip(clip_id)
+        points = [0.0, *extra]
+        for c in self.clips:
+            if c.id != clip_id:
+                points += [c.start, c.end]
+        best, best_distance = max(0.0, start), threshold
+        for p in points:
+            for candidate in (p, p - clip.duration):
+                if candidate >= 0 and abs(candidate - start) < best_distance:
+                    best, best_distance = candidate, abs(candidate - start)
+        return best
+
+    # -- saving --------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "version": 1,
+            "gap": self.gap,
+            "ducking": vars(self.ducking).copy(),
+            "voice_items": [list(i) for i in self.voice_items],
+            "scene_items": [list(i) for i in self.scene_items],
+            "clips": [c.to_dict() for c in self.clips],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Timeline":
+        try:
+            return cls(
+                clips=tuple(Clip.from_dict(c) for c in d.get("clips", [])),
+                gap=float(d.get("gap", DEFAULT_GAP)),
+                ducking=Ducking(**d.get("ducking", {})),
+                voice_items=tuple((str(a), str(b), str(p), float(t)) for a, b, p, t in d.get("voice_items", [])),
+                scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
+            )
+        except (TypeError, ValueError, KeyError) as exc:
+            raise TimelineError(
+                "The saved timeline is damaged and could not be read: lay it out again from the script.",
+                detail=repr(exc),
+            ) from exc
+
+
+def _narration_end(clips) -> float:
+    return max((c.end for c in clips if c.track in ("voice", "image")), default=0.0)
+
+
+def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    return a0 < b1 - 1e-9 and b0 < a1 - 1e-9
+
+
+def _first_free(taken: list[tuple[float, float]], t: float, duration: float, gap: float) -> float:
+    """The earliest start at or after t where `duration` fits between the taken spans."""
+    moved = True
+    while moved:
+        moved = False
+        for s, e in taken:
+            if _overlaps(t, t + duration, s, e):
+                t, moved = e + gap, True
+    return t
+
+
+def _carry(old: Clip, wav: str, duration: float) -> Clip:
+    """The previous clip of a line, updated for its current take."""
+    same_take = old.source == wav and old.source_duration is not None and abs(old.source_duration - duration) < 1e-6
+    if same_take:
+        return old
+    return replace(old, source=wav, in_point=0.0, duration=max(MIN_CLIP, duration), source_duration=duration)
+
+
+def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timeline | None = None) -> Timeline:
+    """Lay the script out: lines back to back with `gap`, each scene's image under its lines.
+
+    With `previous`, locked clips stay where they are and push the lines that would
+    overlap them; a line moved by hand stays where it was put while it still fits (a
+    new take included); trims of an unchanged take, pan/zoom, gains and music are kept.
+    """
+    voice_items = tuple((str(a), str(b), str(p), float(d)) for a, b, p, d in voice_items)
+    scene_items = tuple((str(s), None if p is None else str(p)) for s, p in scene_items)
+    old = {c.id: c for c in previous.clips} if previous else {}
+    ducking = previous.ducking if previous else Ducking()
+
+    voice: dict[str, Clip] = {}
+    taken: list[tuple[float, float]] = []
+    for line_id, _scene, wav, duration in voice_items:
+        before = old.get(f"voice:{line_id}")
+        if before is not None and before.locked:
+            voice[line_id] = _carry(before, wav, duration)
+            taken.append((voice[line_id].start, voice[line_id].end))
+
+    cursor = 0.0
+    for line_id, _scene, wav, duration in voice_items:
+        if line_id in voice:  # locked
+            cursor = max(cursor, voice[line_id].end + gap)
+            continue
+        before = old.get(f"voice:{line_id}")
+        if before is not None:
+            clip = _carry(before, wav, duration)
+        else:
+            clip = Clip(id=f"voice:{line_id}", track="voice", source=wav, start=0.0,
+                        duration=max(MIN_CLIP, duration), ref=line_id, source_duration=duration)
+        fits = clip.placed and not any(_overlaps(clip.start, clip.end, s, e) for s, e in taken)
+        start = clip.start if fits else _first_free(taken, cursor, clip.duration, gap)
+        clip = replace(clip, start=start)
+        voice[line_id] = clip
+        taken.append((clip.start, clip.end))
+        cursor = max(cursor, clip.end + gap)
+
+    clips: list[Clip] = list(voice.values())
+    clips += _image_clips(voice_items, scene_items, voice, old)
+    end = _narration_end(clips)
+    for c in old.values():
+        if c.track == "music" and not (c.locked or c.placed) and c.start == 0.0:
+            c = replace(c, duration=max(MIN_CLIP, end))
+        if c.track in ("music", "caption"):
+            clips.append(c)
+    return Timeline(tuple(clips), gap=float(gap), ducking=ducking, voice_items=voice_items, scene_items=scene_items)
+
+
+def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str, Clip]) -> list[Clip]:
+    images = dict(scene_items)
+    first: dict[str, float] = {}
+    for line_id, scene_id, _wav, _duration in voice_items:
+        first[scene_id] = min(first.get(scene_id, float("inf")), voice[line_id].start)
+    order = sorted(first, key=first.get)
+    end = max((c.end for c in voice.values()), default=0.0)
+
+    locked = []
+    for scene_id in order:
+        before = old.get(f"image:{scene_id}")
+        if before is not None and before.locked and images.get(scene_id):
+            locked.append(replace(before, source=images[scene_id]))
+    locked_scenes = {c.ref for c in locked}
+    clips = list(locked)
+    for i, scene_id in enumerate(order):
+        if scene_id in locked_scenes or not images.get(scene_id):
+            continue
+        span_start = 0.0 if i == 0 else first[scene_id]
+        span_end = first[order[i + 1]] if i + 1 < len(order) else end
+        before = old.get(f"image:{scene_id}")
+        pan_zoom = before.pan_zoom if before is not None else PanZoom()
+        pieces = _subtract((span_start, span_end), [(c.start, c.end) for c in locked])
+        for n, (s, e) in enumerate(p for p in pieces if p[1] - p[0] >= MIN_CLIP):
+            clips.append(Clip(
+                id=f"image:{scene_id}" + (f"~{n + 1}" if n else ""), track="image", source=images[scene_id],
+                start=s, duration=e - s, ref=scene_id, pan_zoom=pan_zoom,
+            ))
+    return clips
+
+
+def _subtract(span: tuple[float, float], holes: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    pieces = [span]
+    for h0, h1 in sorted(holes):
+        nxt = []
+        for s, e in pieces:
+            if not _overlaps(s, e, h0, h1):
+                nxt.append((s, e))
+                continue
+            if s < h0:
+                nxt.append((s, h0))
+            if h1 < e:
+                nxt.append((h1, e))
+        pieces = nxt
+    return pieces
+
+
+def duck_envelope(music: Clip, voice_clips, amount_db: float = -12.0, attack: float = 0.15,
+                  release: float = 0.4) -> list[tuple[float, float]]:
+    """The music's gain in dB as (time, gain) breakpoints, straight lines between them.
+
+    The music starts going down `attack` seconds before a line (the mix is made
+    offline, so it can look ahead), is `amount_db` lower while the line speaks and
+    comes back over `release` seconds; lines closer than attack + release apart
+    keep it down between them.
+    """
+    speech: list[list[float]] = []
+    for s, e in sorted((c.start, c.end) for c in voice_clips if _overlaps(c.start, c.end, music.start, music.end)):
+        if speech and s - attack <= speech[-1][1] + release:
+            speech[-1][1] = max(speech[-1][1], e)
+        else:
+            speech.append([s, e])
+    raw = [(float("-inf"), 0.0)]
+    for s, e in speech:
+        raw += [(s - attack, 0.0), (s, amount_db), (e, amount_db), (e + release, 0.0)]
+    raw.append((float("inf"), 0.0))
+
+    inner = [(t, g) for t, g in raw if music.start < t < music.end]
+    return [(music.start, _interpolate(raw, music.start)), *inner, (music.end, _interpolate(raw, music.end))]
+
+
+def _interpolate(points: list[tuple[float, float]], t: float) -> float:
+    for (t0, g0), (t1, g1) in zip(points, points[1:]):
+        if t0 <= t <= t1:
+            if t1 - t0 <= 1e-12 or t1 == float("inf") or t0 == float("-inf"):
+                return g1 if t >= t1 else g0
+            return g0 + (g1 - g0) * (t - t0) / (t1 - t0)
+    return points[-1][1]
