@@ -11,6 +11,8 @@
     studio transcribe PROJECT|FILE [--json]   words with timings; a project's recordings become lines
     studio check PROJECT [--json]  self-check every chosen take against its line
     studio captions PROJECT --format srt|vtt [--out FILE] [--per-line]
+    studio images PROJECT [--scenes N ...] [--json]   an image for every scene that has none
+    studio export PROJECT [--preset shorts|landscape|square] [--captions burn|srt|vtt|none] [--narration wav|mp3] [--captions-only srt|vtt]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,11 +67,15 @@ def _headless(argv: list[str]) -> int:
     render.add_argument("project", help="the project folder")
     render.add_argument("--json", action="store_true", help="print one JSON record per line")
     render.add_argument("--script", help="which script file to use when the folder holds several")
-    from studio.commands import keys, models as model_commands, premium
+    from studio.commands import images, keys, models as model_commands, premium
 
     premium.add_render_options(render)
     premium.add_parsers(sub)
     keys.add_parsers(sub)
+    images.add_parsers(sub)
+    from studio.commands import export as export_command
+
+    export_command.add_parsers(sub)
 
     _listen_parsers(sub)
     doctor = sub.add_parser("doctor", help="say what is present and missing")
@@ -96,6 +102,10 @@ def _headless(argv: list[str]) -> int:
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":
         return keys.run(args)
+    if args.command == "images":
+        return images.run(args)
+    if args.command == "export":
+        return export_command.run(args, render=render_project)
     if args.command == "models" and args.action == "pull":
         return model_commands.pull(args)
     if args.command == "render":

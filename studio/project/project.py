@@ -27,6 +27,7 @@ from studio.project.folder import (
 from studio.project.checks import ProjectChecks
 from studio.project.history import History
 from studio.project.identity import new_id
+from studio.project.images import ProjectImages
 from studio.project.lines import (
     LINES_FILE,
     NO_SETTINGS,
@@ -62,9 +63,10 @@ class _State:
     retired: tuple
     book: tuple = ({}, {})  # (pronunciations, blends)
     trashed: frozenset = frozenset()  # ids of deleted takes
+    images: tuple = ()  # (scene id, SceneImage) pairs: prompts typed in the panel, chosen images
 
 
-class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks):
+class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, ProjectImages):
     """An open project. Used from one thread (the UI's or the CLI's); `takes` is safe from any."""
 
     def __init__(self, folder: Path, manifest: Manifest, script_path: Path, disk: DiskScript, takes: TakeStore):
@@ -365,7 +367,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks):
 
     def _state(self) -> _State:
         book = (dict(self._pronunciations), dict(self._blends))
-        return _State(self._doc.copy(), dict(self._settings), self._retired, book, self._trashed)
+        return _State(self._doc.copy(), dict(self._settings), self._retired, book, self._trashed, self._image_state())
 
     def _edit(self, label: str, change, merge_key: str | None = None, event=("script", None)) -> None:
         before = self._state()
@@ -400,6 +402,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks):
         self._pronunciations, self._blends = dict(state.book[0]), dict(state.book[1])
         self._write_voicebook()
         self._sync_trash(state.trashed)
+        self._restore_images(state.images)
         self._touch()
         self._emit("script", None)
         return True

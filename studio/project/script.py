@@ -132,6 +132,19 @@ class ScriptDocument:
             result.append(Scene(scene_id, title, lines))
         return result
 
+    def scene_directions(self) -> dict[str, list[str]]:
+        """Each scene's `[directions]`, text as written (brackets included), in order.
+        A direction above the first heading and first line belongs to no scene."""
+        layout, ids = self._scene_layout(), self.scene_ids()
+        found: dict[str, list[str]] = {scene_id: [] for scene_id in ids}
+        position = 0 if layout[0][0] is None else -1  # the untitled scene comes first
+        for block in self._blocks:
+            if block.kind == "heading":
+                position += 1
+            elif block.kind == "direction" and 0 <= position < len(ids):
+                found[ids[position]].append(block.text)
+        return found
+
     # ---- ids -----------------------------------------------------------------
 
     def set_ids(self, line_ids: list[str | None], scene_ids: list[str | None]) -> None:

@@ -19,6 +19,7 @@ from studio.demo import demo_folder
 from studio.errors import StudioError
 from studio.project.project import Project, ScriptChoiceNeeded
 from studio.ui import dialogs
+from studio.ui.image_panel import install_image_panel
 from studio.ui.jobs import QtJobs
 from studio.ui.menus import build_menus
 from studio.ui.player import Player
@@ -26,6 +27,7 @@ from studio.ui.premium import FinalRender
 from studio.ui.script_editor import ScriptEditor
 from studio.ui.script_watch import ScriptWatch
 from studio.ui.status import StatusLine
+from studio.ui.timeline_panel import install_timeline
 from studio.ui.voice import EngineInfo, VoiceControl
 from studio.ui.voice_tools import VoiceTools
 from studio.ui.welcome import Welcome
@@ -57,6 +59,8 @@ class MainWindow(QMainWindow):
         self.status.cancel_clicked.connect(self.stop)
         self.final = FinalRender(self)  # Render final: button, menu, context menu
         self.actions = build_menus(self)
+        self.images = install_image_panel(self)  # the Images dock: scene prompts and image takes
+        self.timeline = install_timeline(self)  # the Timeline dock under the script, File ▸ Export…
         self.voice_tools = VoiceTools(self)  # self-check, A/B, trash, pronunciation, blends, import, captions
 
         self.autosave_timer = QTimer(self)
@@ -167,6 +171,8 @@ class MainWindow(QMainWindow):
         self.project = project
         self.voice.bind(project)
         self.editor.set_project(project)
+        self.images.bind(project)
+        self.timeline.bind(project)
         self._unsubscribe = project.subscribe(self._project_changed)
         self.script_watch.watch(project.script_path)
         self.autosave_timer.start()
@@ -198,6 +204,8 @@ class MainWindow(QMainWindow):
             self._unsubscribe()
             self._unsubscribe = None
         self.editor.set_project(None)
+        self.images.bind(None)
+        self.timeline.bind(None)
         self.conflict_bar.hide()
         self.autosave_timer.stop()
         self.script_watch.clear()
@@ -319,6 +327,8 @@ class MainWindow(QMainWindow):
         self.editor.inspector.drop_pending_preview()
         self.voice.stop()
         self.final.cancel_all()
+        self.images.cancel()
+        self.timeline.stop()
 
     def render_all(self) -> None:
         if self.project is not None:

@@ -1,0 +1,200 @@
+"""`studio export PROJECT`: the project's timeline as a video, its narration alone, or its captions.
+
+    studio export PROJECT [--preset shorts|landscape|square] [--out FILE] [--captions burn|srt|vtt|none] [--json]
+    studio export PROJECT --narration wav|mp3 [--out FILE]
+    studio export PROJECT --captions-only srt|vtt [--out FILE]
+
+The work runs on a worker thread while this one waits, so Ctrl+C only raises a flag:
+the export stops at its next step and leaves nothing under the final name. Progress
+goes to stderr; `--json` prints one record of what was written on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from contextlib import closing
+from pathlib import Path
+
+from studio.errors import Cancelled, StudioError
+
+PRESET_FOR_FORMAT = {"9:16": "shorts", "16:9": "landscape", "1:1": "square"}
+
+
+def add_parsers(sub) -> None:
+    from studio.render.export import CAPTION_MODES, PRESETS
+
+    export = sub.add_parser("export", help="export the timeline as a video, the narration alone, or the captions")
+    export.add_argument("project", help="the project folder")
+    export.add_argument("--preset", choices=tuple(PRESETS),
+                        help="video shape (default: the project's format: 9:16 shorts, 16:9 landscape, 1:1 square)")
+    export.add_argument("--out", help="the file to write (default: exports/TITLE-PRESET.mp4)")
+    export.add_argument("--captions", choices=CAPTION_MODES, default="burn",
+                        help="burned into the picture, beside the video as .srt/.vtt, or none")
+    what = export.add_mutually_exclusive_group()
+    what.add_argument("--narration", choices=("wav", "mp3"), help="only the narration, as WAV or MP3")
+    what.add_argument("--captions-only", choices=("srt", "vtt"), help="only the captions, as SRT or WebVTT")
+    export.add_argument("--render", action="store_true", help="render the lines that have no take first")
+    export.add_argument("--json", action="store_true", help="print one JSON record of what was written")
+    export.add_argument("--script", help="which script file to use when the folder holds several")
+
+
+def run(args, *, render=None, registry=None, out=None, err=None) -> int:
+    """Run `studio export`; `render(folder, ...)` renders missing takes when --render is given."""
+    from studio.project.project import Project
+    from studio.render import from_project
+
+    out, err = out or sys.stdout, err or sys.stderr
+    folder = Path(args.project)
+    if args.render and render is not None:
+        with closing(Project.open(folder, script=args.script)) as project:
+            missing = from_project.lines_without_takes(project)
+        if missing:
+            code = render(folder, script=args.script, registry=registry, out=err)
+            if code not in (0, 1):
+                return code
+    with closing(Project.open(folder, script=args.script)) as project:
+        missing = from_project.lines_without_takes(project)
+        if missing:
+            raise from_project.LinesWithoutTakes(missing)
+        timeline = from_project.build_timeline(project)
+        from_project.save_timeline(project, timeline)
+        cues = from_project.timeline_cues(project, timeline)
+        preset = args.preset or PRESET_FOR_FORMAT.get(project.manifest.format, "shorts")
+        target = _target(project, args, preset)
+        work = _work(args, timeline, project.folder, target, preset, cues)
+    try:
+        record = _in_worker(work, _Progress(err, quiet=False))
+    except (KeyboardInterrupt, Cancelled):
+        print(f"studio: export stopped; nothing was written to {target.name}.", file=err)
+        return 130
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False), file=out)
+    else:
+        print(_summary(record), file=out)
+    return 0
+
+
+def _target(project, args, preset: str) -> Path:
+    if args.out:
+        return Path(args.out).expanduser().absolute()
+    name = _slug(project.manifest.title or Path(project.folder).name)
+    exports = Path(project.folder) / "exports"
+    if args.narration:
+        return exports / f"{name}-narration.{args.narration}"
+    if args.captions_only:
+        return exports / f"{name}.{args.captions_only}"
+    return exports / f"{name}-{preset}.mp4"
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "export"
+
+
+def _work(args, timeline, folder: Path, target: Path, preset: str, cues):
+    """The export as one function of a state (run on a worker), returning what was written."""
+    if args.captions_only:
+        if not cues:
+            raise StudioError("No line has words to caption: write and render some lines first.")
+
+        def captions(state):
+            from studio.render.captions import write_captions
+
+            write_captions(target, cues, args.captions_only)
+            return {"kind": "captions", "path": str(target), "cues": len(cues)}
+
+        return captions
+    if args.narration:
+        def narration(state):
+            from studio.render.audio import export_narration, loudness_target
+
+            loudness = export_narration(timeline, folder, target, loudness_target(preset), state=state)
+            return {"kind": "narration", "path": str(target), "duration": round(timeline.duration, 3),
+                    "loudness": round(loudness, 2)}
+
+        return narration
+    if target.suffix.lower() != ".mp4":
+        raise StudioError(f"A video is exported as .mp4, not {target.suffix or 'a file without a suffix'}: "
+                          "change the name given to --out.")
+
+    def video(state):
+        from studio.render.export import export
+
+        result = export(timeline, folder, target, preset, captions=cues, captions_mode=args.captions, state=state)
+        return {"kind": "video", "path": str(result.path), "preset": result.preset, "width": result.width,
+                "height": result.height, "fps": result.fps, "frames": result.frames,
+                "duration": round(result.duration, 3), "timeline": round(timeline.duration, 3),
+                "loudness": round(result.loudness, 2), "seconds": round(result.seconds, 2),
+                "sidecars": [str(p) for p in result.sidecars]}
+
+    return video
+
+
+def _in_worker(work, progress: "_Progress"):
+    """Run `work(state)` on a thread; Ctrl+C here cancels it and waits until it has cleaned up."""
+    from studio.jobs.task import JobState
+
+    state = JobState(progress)
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = work(state)
+        except BaseException as exc:  # handed to the waiting thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="stitch-export")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        state.cancel()
+        worker.join()
+        progress.done()
+        raise
+    progress.done()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+class _Progress:
+    """A progress line on stderr: redrawn on a terminal, a new line per tenth elsewhere."""
+
+    def __init__(self, err, quiet: bool):
+        self.err, self.quiet = err, quiet
+        self.tty = hasattr(err, "isatty") and err.isatty()
+        self._last = -1
+        self._lock = threading.Lock()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.quiet:
+            return
+        step = int(fraction * (100 if self.tty else 10))
+        with self._lock:
+            if step == self._last:
+                return
+            self._last = step
+            text = f"{fraction:4.0%}  {message}"
+            if self.tty:
+                print(f"\r{text:<60}", end="", file=self.err, flush=True)
+            else:
+                print(text, file=self.err, flush=True)
+
+    def done(self) -> None:
+        if self.tty and not self.quiet and self._last >= 0:
+            print(file=self.err, flush=True)
+
+
+def _summary(record: dict) -> str:
+    if record["kind"] == "captions":
+        return f"{record['cues']} captions written to {record['path']}."
+    if record["kind"] == "narration":
+        return f"Narration ({record['duration']:.1f} s, {record['loudness']:.1f} LUFS) written to {record['path']}."
+    extra = f" and {', '.join(Path(p).name for p in record['sidecars'])}" if record["sidecars"] else ""
+    return (f"{record['width']}×{record['height']} video, {record['duration']:.2f} s, {record['loudness']:.1f} LUFS, "
+            f"written to {record['path']}{extra} in {record['seconds']:.1f} s.")
+

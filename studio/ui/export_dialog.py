@@ -1,0 +1,188 @@
+"""File ▸ Export…: preset, captions and where to save; the export runs as a job with a progress bar.
+
+Cancel stops the job (the file is written under a hidden name and renamed only when
+complete, so nothing is left under the chosen name); a failure shows its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QVBoxLayout,
+)
+
+from studio.errors import StudioError
+
+CAPTIONS = (("burn", "Burned into the picture"), ("srt", "Beside the video (.srt)"),
+            ("vtt", "Beside the video (.vtt)"), ("none", "No captions"))
+FORMAT_PRESET = {"9:16": "shorts", "16:9": "landscape", "1:1": "square"}
+JOB_KEY = "export"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, window):
+        super().__init__(window)
+        from studio.render.export import PRESETS
+
+        self.window = window
+        self.running = False
+        self.result = None
+        self.setWindowTitle("Export video")
+        self.preset = QComboBox()
+        for name, preset in PRESETS.items():
+            self.preset.addItem(f"{preset.label} — {preset.width}×{preset.height}", name)
+        self.captions = QComboBox()
+        for mode, label in CAPTIONS:
+            self.captions.addItem(label, mode)
+        self.path = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Shape", self.preset)
+        form.addRow("Captions", self.captions)
+        form.addRow("Save as", where)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("hint")
+        self.start_button = QPushButton("Export")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(560, 0)
+
+        project = window.project
+        preset = FORMAT_PRESET.get(project.manifest.format, "shorts") if project is not None else "shorts"
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
+        self.preset.currentIndexChanged.connect(self._suggest_name)
+        self._suggested = ""
+        self._suggest_name()
+
+    def _suggest_name(self) -> None:
+        project = self.window.project
+        if project is None or (self.path.text() and self.path.text() != self._suggested):
+            return
+        title = re.sub(r"[^\w]+", "-", (project.manifest.title or Path(project.folder).name).lower()).strip("-")
+        self._suggested = str(Path(project.folder) / "exports" / f"{title or 'export'}-{self.preset.currentData()}.mp4")
+        self.path.setText(self._suggested)
+
+    def _browse(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export video as", self.path.text(), "MP4 video (*.mp4)")
+        if chosen:
+            self.path.setText(chosen if chosen.lower().endswith(".mp4") else chosen + ".mp4")
+
+    # -- the job -------------------------------------------------------------------------
+    def start(self) -> None:
+        project = self.window.project
+        if project is None or self.running:
+            return
+        from studio.render.from_project import LinesWithoutTakes, lines_without_takes
+
+        missing = lines_without_takes(project)
+        if missing:
+            self._say(LinesWithoutTakes(missing).message)
+            return
+        out = Path(self.path.text().strip()).expanduser()
+        if not out.name or out.suffix.lower() != ".mp4":
+            self._say("Choose a file name ending in .mp4 to save the video as.")
+            return
+        panel = getattr(self.window, "timeline", None)
+        timeline, cues = (panel.timeline, panel.cues) if panel is not None and panel.timeline else (None, None)
+        if timeline is None:
+            from studio.render.from_project import build_timeline, timeline_cues
+
+            try:
+                timeline = build_timeline(project)
+                cues = timeline_cues(project, timeline)
+            except StudioError as exc:
+                self._say(exc.message)
+                return
+        folder, preset, mode = Path(project.folder), self.preset.currentData(), self.captions.currentData()
+
+        def work(state):
+            from studio.render.export import export
+
+            return export(timeline, folder, out, preset, captions=cues, captions_mode=mode, state=state)
+
+        self.running = True
+        self.result = None
+        self.progress.setValue(0)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self._say("Exporting…")
+        self.window.jobs.start(work, JOB_KEY, "Exporting the video", self._done, self._failed, self._cancelled,
+                               lane="io", on_progress=self._progress)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.status.setText(message)
+
+    def _done(self, result) -> None:
+        self._stopped()
+        self.result = result
+        self.progress.setValue(1000)
+        self._say(f"Exported {result.path.name}: {result.duration:.1f} s, {result.width}×{result.height}, "
+                  f"in {result.seconds:.1f} s.")
+        self.window.say(f"Exported {result.path}.")
+
+    def _failed(self, exc: BaseException) -> None:
+        self._stopped()
+        self._say(exc.message if isinstance(exc, StudioError) else f"The export failed: {exc}.")
+
+    def _cancelled(self) -> None:
+        self._stopped()
+        self.progress.setValue(0)
+        self._say("Export cancelled; nothing was saved.")
+
+    def _stopped(self) -> None:
+        self.running = False
+        self.start_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    def _say(self, message: str) -> None:
+        self.status.setText(message)
+
+    def cancel_or_close(self) -> None:
+        if self.running:
+            self.window.jobs.cancel(JOB_KEY)
+            self._say("Cancelling…")
+        else:
+            self.reject()
+
+    def reject(self) -> None:
+        if self.running:  # Esc or the window's close button while exporting: cancel, keep the dialog
+            self.cancel_or_close()
+            return
+        super().reject()
+
+
+def open_export(window) -> ExportDialog | None:
+    if window.project is None:
+        window.say("Open a project to export it.")
+        return None
+    dialog = getattr(window, "export_dialog", None)
+    if dialog is None or not dialog.running:  # a fresh one: the project or its title may have changed
+        if dialog is not None:
+            dialog.deleteLater()
+        dialog = window.export_dialog = ExportDialog(window)
+    dialog.show()
+    dialog.raise_()
+    return dialog

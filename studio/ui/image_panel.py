@@ -1,0 +1,447 @@
+"""The Images panel: the selected line's scene, its prompt, and a grid of image takes.
+
+Every render runs as a job (`studio.jobs.imaging`, on the model lane; cleanups on
+the io lane) and lands in the grid when it finishes; the project records it on the
+UI thread. Esc or Cancel stops them. Nothing here renders or reads pixels except
+the thumbnails, which Qt scales while reading.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImageReader, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.errors import StudioError
+from studio.jobs import imaging
+from studio.project.images import creator_pictures
+
+log = logging.getLogger(__name__)
+
+TAKE_ID = Qt.ItemDataRole.UserRole + 1
+THUMB = 132
+_SOURCES = {"panel": "Prompt set here", "script": "Prompt from the script's [image: …] direction",
+            "suggested": "Suggested from the scene's words: edit it to make it yours"}
+
+
+class PromptEdit(QPlainTextEdit):
+    """The scene's prompt; leaving it (or Ctrl+Enter) commits it."""
+
+    committed = Signal()
+    generate = Signal()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.committed.emit()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.committed.emit()
+            self.generate.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ImagePanel(QWidget):
+    def __init__(self, window, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.window = window
+        self.project = None
+        self.scene_id: str | None = None
+        self._unsubscribe = None
+        self._keys: set[str] = set()
+        self._ids = itertools.count(1)
+        self._thumbs: dict[str, QIcon] = {}
+        self._build()
+        self._refresh_buttons()
+
+    # -- layout -----------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(6)
+        self.scene_label = QLabel("No scene selected")
+        self.scene_label.setObjectName("heading")
+        self.prompt = PromptEdit()
+        self.prompt.setPlaceholderText("Describe the scene's picture, e.g. a lighthouse at dawn")
+        self.prompt.setMaximumHeight(72)
+        self.prompt.committed.connect(self.commit_prompt)
+        self.prompt.generate.connect(lambda: self.generate(1))
+        self.source_label = QLabel()
+        self.source_label.setObjectName("hint")
+        self.source_label.setWordWrap(True)
+
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(lambda: self.generate(1))
+        self.seeds_button = QPushButton("New seeds ×4")
+        self.seeds_button.clicked.connect(lambda: self.generate(4))
+        self.same_seed_button = QPushButton("Same seed, new prompt")
+        self.same_seed_button.setToolTip("The selected image's seed with the prompt as it is now")
+        self.same_seed_button.clicked.connect(self.same_seed)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the image renders (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 16, THUMB + 40))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setWordWrap(True)
+        self.grid.setSpacing(4)
+        self.grid.currentItemChanged.connect(lambda *_: self._refresh_buttons())
+        self.grid.itemDoubleClicked.connect(lambda _item: self.use_selected())
+
+        self.use_button = QPushButton("Use this image")
+        self.use_button.clicked.connect(self.use_selected)
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.clicked.connect(self.toggle_pin)
+        self.vary_button = QPushButton("Vary")
+        self.vary_button.setToolTip("Image-to-image from the selected picture")
+        self.vary_button.clicked.connect(self.vary)
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(10, 100)
+        self.strength.setValue(60)
+        self.strength_label = QLabel()
+        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"strength {v / 100:.2f}"))
+        self.strength.valueChanged.emit(self.strength.value())
+        self.cleanup_button = QToolButton()
+        self.cleanup_button.setText("Cleanup")
+        self.cleanup_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        cleanup_menu = QMenu(self.cleanup_button)
+        for operation, label in imaging.CLEANUPS.items():
+            cleanup_menu.addAction(label, lambda op=operation: self.cleanup(op))
+        self.cleanup_button.setMenu(cleanup_menu)
+        self.add_button = QToolButton()
+        self.add_button.setText("Add picture")
+        self.add_button.setToolTip("Use one of your own pictures in the project folder (by reference, never copied)")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_menu = QMenu(self.add_button)
+        self.add_menu.aboutToShow.connect(self._fill_pictures)
+        self.add_button.setMenu(self.add_menu)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("hint")
+
+        layout.addWidget(self.scene_label)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.source_label)
+        layout.addLayout(_row(self.generate_button, self.seeds_button, self.cancel_button))
+        layout.addLayout(_row(self.same_seed_button))
+        layout.addWidget(self.progress)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(_row(self.use_button, self.pin_button, self.cleanup_button, self.add_button))
+        layout.addLayout(_row(self.vary_button, self.strength, self.strength_label))
+        layout.addWidget(self.message)
+
+    # -- binding ----------------------------------------------------------------------
+    def bind(self, project) -> None:
+        self.cancel()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.project, self.scene_id = project, None
+        self._thumbs.clear()
+        if project is not None:
+            self._unsubscribe = project.subscribe(lambda _event, _line: self.refresh())
+            if project.scenes:
+                self.show_scene(project.scenes[0].id)
+        self.refresh()
+
+    def show_line(self, line_id) -> None:
+        if self.project is None or line_id is None:
+            return
+        try:
+            self.show_scene(self.project.scene_of(line_id).id)
+        except StudioError:
+            return
+
+    def show_scene(self, scene_id: str) -> None:
+        if scene_id == self.scene_id:
+            return
+        self.commit_prompt()
+        self.scene_id = scene_id
+        self.message.clear()
+        self.refresh()
+
+    def _scene(self):
+        if self.project is None or self.scene_id is None:
+            return None
+        return next((s for s in self.project.scenes if s.id == self.scene_id), None)
+
+    # -- showing ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        scene = self._scene()
+        if scene is None:
+            self.scene_label.setText("No scene selected")
+            self.prompt.setPlainText("")
+            self.source_label.clear()
+            self.grid.clear()
+            self._refresh_buttons()
+            return
+        number = next(i for i, s in enumerate(self.project.scenes, 1) if s.id == scene.id)
+        self.scene_label.setText(f"Scene {number}: {scene.title or 'Untitled'}")
+        prompt, source = self.project.prompt_and_source(scene.id)
+        if not self.prompt.hasFocus() and self.prompt.toPlainText() != prompt:
+            self.prompt.setPlainText(prompt)
+        self.source_label.setText(_SOURCES[source])
+        self._fit_grid(self.project.manifest.format)
+        self._fill_grid()
+        self._refresh_buttons()
+
+    def _fit_grid(self, fmt: str) -> None:
+        """Cells shaped like the project's pictures, so a 16:9 grid has no tall gaps."""
+        a, b = (int(v) for v in fmt.split(":"))
+        width, height = (THUMB, round(THUMB * b / a)) if a >= b else (round(THUMB * a / b), THUMB)
+        if self.grid.iconSize() != QSize(width, height):
+            self.grid.setIconSize(QSize(width, height))
+            self.grid.setGridSize(QSize(max(width, 112) + 16, height + 44))
+
+    def _fill_grid(self) -> None:
+        selected = self.selected_take()
+        keep = selected.id if selected else None
+        chosen = self.project.chosen_image(self.scene_id)
+        self.grid.clear()
+        for take in self.project.images_for(self.scene_id):
+            item = QListWidgetItem(self._icon(take.path), _caption(take, chosen))
+            item.setData(TAKE_ID, take.id)
+            item.setToolTip(take.prompt or take.path)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.grid.addItem(item)
+            if take.id == keep:
+                self.grid.setCurrentItem(item)
+
+    def _icon(self, relative: str) -> QIcon:
+        icon = self._thumbs.get(relative)
+        if icon is None:
+            reader = QImageReader(str(Path(self.project.folder) / relative))
+            size = reader.size()
+            if size.isValid():
+                reader.setScaledSize(size.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio))
+            image = reader.read()
+            icon = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+            self._thumbs[relative] = icon
+        return icon
+
+    def selected_take(self):
+        item = self.grid.currentItem()
+        if item is None or self.project is None:
+            return None
+        return self.project.image_takes.get(item.data(TAKE_ID))
+
+    def select_take(self, take_id: str) -> None:
+        for row in range(self.grid.count()):
+            if self.grid.item(row).data(TAKE_ID) == take_id:
+                self.grid.setCurrentRow(row)
+                return
+
+    def _refresh_buttons(self) -> None:
+        has_scene = self._scene() is not None
+        take = self.selected_take() if has_scene else None
+        for button in (self.generate_button, self.seeds_button, self.add_button):
+            button.setEnabled(has_scene)
+        for button in (self.use_button, self.pin_button, self.vary_button, self.cleanup_button):
+            button.setEnabled(take is not None)
+        self.same_seed_button.setEnabled(take is not None and take.seed is not None and take.kind != "cleanup")
+        self.pin_button.setText("Unpin" if take is not None and take.pinned else "Pin")
+        self.cancel_button.setEnabled(bool(self._keys))
+
+    # -- creator intent ---------------------------------------------------------------
+    def commit_prompt(self) -> None:
+        scene = self._scene()
+        if scene is None:
+            return
+        text = " ".join(self.prompt.toPlainText().split())
+        if text and text != self.project.scene_prompt(scene.id):
+            self._try(self.project.set_scene_prompt, scene.id, text)
+
+    def generate(self, count: int = 1, seed: int | None = None) -> None:
+        self.commit_prompt()
+        scene, engine = self._scene(), self._engine()
+        if scene is None or engine is None:
+            return
+        prompt, fmt = self.project.scene_prompt(scene.id), self.project.manifest.format
+        folder, store = self.project.folder, self.project.image_takes
+        for _ in range(count):
+            self._start("Image", lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine, state, s))
+
+    def same_seed(self) -> None:
+        take = self.selected_take()
+        if take is not None and take.seed is not None:
+            self.generate(1, seed=int(take.seed))
+
+    def vary(self) -> None:
+        take, engine = self.selected_take(), self._engine()
+        if take is None or engine is None:
+            return
+        self.commit_prompt()
+        prompt, strength = self.project.scene_prompt(self.scene_id), self.strength.value() / 100
+        folder, store, scene_id = self.project.folder, self.project.image_takes, self.scene_id
+        self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state))
+
+    def cleanup(self, operation: str) -> None:
+        take = self.selected_take()
+        if take is None:
+            return
+        folder, store, scene_id, fmt = self.project.folder, self.project.image_takes, self.scene_id, self.project.manifest.format
+        self._start(imaging.CLEANUPS[operation],
+                    lambda state: imaging.cleanup(folder, store, scene_id, take, operation, state, fmt=fmt), lane="io")
+
+    def toggle_pin(self) -> None:
+        take = self.selected_take()
+        if take is not None and self._try(self.project.pin_image, take.id, not take.pinned) is not None:
+            self.refresh()
+
+    def use_selected(self) -> None:
+        take = self.selected_take()
+        if take is not None:
+            self._try(self.project.choose_image, self.scene_id, take.id)
+            self.refresh()
+
+    def add_picture(self, relative: str) -> None:
+        take = self._try(self.project.add_creator_image, self.scene_id, relative)
+        if take is not None:
+            self.refresh()
+            self.select_take(take.id)
+
+    def _fill_pictures(self) -> None:
+        self.add_menu.clear()
+        pictures = creator_pictures(self.project.folder) if self.project is not None else []
+        for relative in pictures[:200]:
+            self.add_menu.addAction(relative, lambda r=relative: self.add_picture(r))
+        if not pictures:
+            self.add_menu.addAction("No pictures in the project folder").setEnabled(False)
+
+    def cancel(self) -> None:
+        for key in list(self._keys):
+            self.window.jobs.cancel(key)
+
+    # -- jobs -------------------------------------------------------------------------
+    def _engine(self):
+        try:
+            return imaging.image_engine(self.project, self.window.registry) if self.project is not None else None
+        except StudioError as exc:
+            self._show(exc.message)
+            return None
+
+    def _start(self, label: str, fn, lane: str = "model") -> None:
+        key = f"image:{self.scene_id}:{next(self._ids)}"
+        project = self.project
+
+        def done(result) -> None:
+            self._ended(key)
+            if self.project is not project:
+                return  # the project closed while it rendered: its record was never wanted
+            imaging.commit(project, result)
+            self.refresh()
+            if result.scene_id == self.scene_id:
+                self.select_take(result.take.id)
+            self._show("Image reused from the cache." if result.cached else "")
+
+        def failed(exc) -> None:
+            self._ended(key)
+            if not isinstance(exc, StudioError):
+                log.error("image job %r failed", label, exc_info=exc)
+            self._show(exc.message if isinstance(exc, StudioError) else "The image could not be made: see the log.")
+
+        def cancelled() -> None:
+            self._ended(key)
+            self._show("Image render cancelled.")
+
+        self._keys.add(key)
+        self.message.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{label}: starting…")
+        self.progress.show()
+        self._refresh_buttons()
+        self.window.jobs.start(fn, key, label, done, failed, cancelled, lane=lane, on_progress=self._progress)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.progress.setFormat(f"{message} (%p%)" if message else "%p%")
+
+    def _ended(self, key: str) -> None:
+        self._keys.discard(key)
+        if not self._keys:
+            self.progress.hide()
+        self._refresh_buttons()
+
+    def _show(self, message: str) -> None:
+        self.message.setText(message)
+        if message:
+            self.window.say(message)
+
+    def _try(self, change, *args):
+        try:
+            return change(*args)
+        except StudioError as exc:
+            self._show(exc.message)
+            return None
+
+
+def _caption(take, chosen) -> str:
+    kind = {"creator": "your picture", "cleanup": take.request.get("operation", "cleanup").replace("_", " "),
+            "variation": f"variation · seed {take.seed}"}.get(take.kind, f"seed {take.seed}")
+    marks = (["pinned"] if take.pinned else []) + (["✓ in use"] if chosen is not None and chosen.id == take.id else [])
+    return "\n".join([kind] + ([" · ".join(marks)] if marks else []))
+
+
+def _row(*widgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(6)
+    for widget in widgets:
+        row.addWidget(widget, 1 if isinstance(widget, QSlider) else 0)
+    if not any(isinstance(w, QSlider) for w in widgets):
+        row.addStretch(1)
+    return row
+
+
+def install_image_panel(window) -> ImagePanel:
+    """The panel in a dock on the window's right, an Images menu, and the scene following the line."""
+    panel = ImagePanel(window)
+    dock = QDockWidget("Images", window)
+    dock.setObjectName("images_dock")
+    dock.setWidget(panel)
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    panel.dock = dock
+    window.editor.line_selected.connect(panel.show_line)
+
+    bar = window.menuBar()
+    menu = QMenu("&Images", bar)
+    tools = next((a for a in bar.actions() if a.text() == "&Tools"), None)
+    bar.insertMenu(tools, menu) if tools is not None else bar.addMenu(menu)
+    generate = menu.addAction("&Generate Scene Image", lambda: panel.generate(1))
+    generate.setShortcut(QKeySequence("Ctrl+G"))
+    menu.addAction("New Seeds ×&4", lambda: panel.generate(4))
+    menu.addAction("&Cancel Image Renders", panel.cancel)
+    menu.addSeparator()
+    toggle = dock.toggleViewAction()
+    toggle.setText("Show Images &Panel")
+    menu.addAction(toggle)
+    return panel

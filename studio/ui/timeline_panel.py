@@ -1,0 +1,318 @@
+"""The Timeline dock: binds the project's timeline to the view, keeps its undo, plays the mix.
+
+Edits are values: each one replaces the `Timeline` (the old one goes on the undo
+stack) and is saved to .stitch/timeline.json at once. A change in the project (a new
+take, an edited script) lays the timeline out again from the current one, so locks
+and hand placements stay. Waveforms, thumbnails and the narration mix are made in
+jobs on the "io" lane.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+
+from studio.errors import StudioError
+from studio.ui.timeline_view import Clock, TimelineHeader, TimelineView, clip_labels, guarded, stamp
+
+MIX_FILE = Path(".stitch") / "preview" / "timeline-mix.wav"
+THUMB = QSize(72, 40)
+
+
+class TimelinePanel(QWidget):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.project = None
+        self.timeline = None
+        self.cues: list = []
+        self._undo: list = []
+        self._redo: list = []
+        self._unsubscribe = None
+        self.playing = False
+        self._mix_for = None  # the timeline the mix on disk was made from
+        self.clock = Clock()
+
+        self.header = TimelineHeader()
+        self.view = TimelineView()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.view, 1)
+
+        self._later = QTimer(self, singleShot=True, interval=250, timeout=self.rebuild)
+        self._tick = QTimer(self, interval=40, timeout=self._advance)
+        self.view.clip_clicked.connect(self.clip_clicked)
+        self.view.clip_dragged.connect(self.move)
+        self.view.seek.connect(self.seek)
+        self.view.key.connect(self._key)
+        self.header.play.clicked.connect(self.play_pause)
+        self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
+        self.header.zoom_in.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 1.25))
+        self.header.zoom_out.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 0.8))
+        self.header.export.clicked.connect(self.export)
+
+    def say(self, message: str) -> None:
+        self.window.say(message)
+
+    # -- the project ---------------------------------------------------------------------
+    def bind(self, project) -> None:
+        self.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.project, self.timeline, self._mix_for = project, None, None
+        self._undo.clear()
+        self._redo.clear()
+        self.view.peaks.clear()
+        self.view.thumbnails.clear()
+        self.view.set_playhead(0.0)
+        if project is not None:
+            self._unsubscribe = project.subscribe(lambda _event, _line: self._later.start())
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Lay the timeline out again from the project, keeping what the creator did to it."""
+        if self.project is None:
+            self.timeline, self.cues = None, []
+            self.view.show_timeline(None, {}, [])
+            self.header.hint.setText("")
+            return
+        from studio.render.from_project import build_timeline, lines_without_takes
+
+        timeline = guarded(self.say, build_timeline, self.project, self.timeline if self.timeline else True)
+        if timeline is None:
+            return
+        missing = lines_without_takes(self.project)
+        self.header.hint.setText(f"{len(missing)} line{'s' if len(missing) != 1 else ''} without a take"
+                                 if missing else "")
+        if timeline != self.timeline:
+            self._set(timeline)
+
+    def _set(self, timeline) -> None:
+        from studio.render.from_project import save_timeline, timeline_cues
+
+        self.timeline = timeline
+        guarded(self.say, save_timeline, self.project, timeline)
+        self.cues = guarded(self.say, timeline_cues, self.project, timeline) or []
+        selected = self.view.selected if any(c.id == self.view.selected for c in timeline.clips) else None
+        self.view.show_timeline(timeline, clip_labels(self.project, timeline), self.cues)
+        self.view.select(selected)
+        self._sync_lock()
+        self._fetch_media()
+
+    # -- edits ---------------------------------------------------------------------------
+    def _apply(self, timeline, label: str) -> None:
+        if timeline is None or timeline == self.timeline:
+            return
+        self._undo.append((self.timeline, label))
+        self._redo.clear()
+        self._set(timeline)
+
+    def move(self, clip_id: str, start: float) -> None:
+        if self.timeline is not None:
+            moved = guarded(self.say, self.timeline.move, clip_id, start)
+            if moved is None:
+                self._set(self.timeline)  # put the dragged block back
+            self._apply(moved, "Move clip")
+
+    def toggle_lock(self) -> None:
+        clip_id = self.view.selected
+        if self.timeline is None or clip_id is None:
+            self.say("Select a clip on the timeline to lock it.")
+            self._sync_lock()
+            return
+        clip = self.timeline.clip(clip_id)
+        self._apply(self.timeline.lock(clip_id, not clip.locked), "Unlock clip" if clip.locked else "Lock clip")
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> None:
+        if self._undo:
+            before, label = self._undo.pop()
+            self._redo.append((self.timeline, label))
+            self._set(before)
+            self.say(f"Undid {label.lower()}.")
+
+    def redo(self) -> None:
+        if self._redo:
+            after, label = self._redo.pop()
+            self._undo.append((self.timeline, label))
+            self._set(after)
+            self.say(f"Redid {label.lower()}.")
+
+    def _key(self, name: str) -> None:
+        {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock}[name]()
+
+    def _sync_lock(self) -> None:
+        clip_id = self.view.selected
+        locked = bool(self.timeline and clip_id and self.timeline.clip(clip_id).locked)
+        self.header.lock.setChecked(locked)
+        self.header.lock.setText("Locked" if locked else "Lock")
+
+    # -- selection, both ways ---------------------------------------------------------------
+    def clip_clicked(self, clip_id: str) -> None:
+        self.view.select(clip_id)
+        self._sync_lock()
+        clip = self.timeline.clip(clip_id)
+        if clip.track == "voice":
+            self.window.editor.select_line(clip.ref)
+        elif clip.track == "image":
+            scene = next((s for s in self.project.scenes if s.id == clip.ref and s.lines), None)
+            if scene is not None:
+                self.window.editor.select_line(scene.lines[0].id)
+
+    def show_line(self, line_id) -> None:
+        clip = self.timeline.clip_for(line_id) if self.timeline is not None and line_id else None
+        if clip is not None and clip.id != self.view.selected:
+            self.view.select(clip.id, reveal=True)
+            self._sync_lock()
+
+    # -- waveforms and thumbnails, made in a job --------------------------------------------
+    def _fetch_media(self) -> None:
+        folder = Path(self.project.folder)
+        sounds = sorted({c.source for c in self.timeline.clips if c.track in ("voice", "music")} - set(self.view.peaks))
+        pictures = sorted({c.source for c in self.timeline.track("image")} - set(self.view.thumbnails))
+        if not sounds and not pictures:
+            return
+
+        def work(state):
+            from PySide6.QtGui import QImageReader
+
+            from studio.render.waveform import peaks
+
+            found: dict = {"peaks": {}, "thumbs": {}}
+            for source in sounds:
+                if state.is_cancelled():
+                    break
+                try:
+                    found["peaks"][source] = peaks(folder / source)
+                except (StudioError, OSError, RuntimeError, ValueError):
+                    continue  # drawn without a waveform; playing or exporting it says why
+            for source in pictures:
+                reader = QImageReader(str(folder / source))  # QImage is safe off the UI thread, QPixmap is not
+                size = reader.size()
+                if size.isValid() and size.height() > 0:
+                    reader.setScaledSize(size.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio))
+                image = reader.read()
+                if not image.isNull():
+                    found["thumbs"][source] = image
+            return found
+
+        def done(found) -> None:
+            self.view.peaks.update(found["peaks"])
+            self.view.thumbnails.update({k: QPixmap.fromImage(v) for k, v in found["thumbs"].items()})
+            self.view.viewport().update()
+
+        self.window.jobs.start(work, "timeline-media", "Drawing the timeline", done, lane="io")
+
+    # -- playback --------------------------------------------------------------------------
+    def play_pause(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def play(self) -> None:
+        if self.timeline is None or self.timeline.duration <= 0:
+            self.say("The timeline is empty: render some lines to hear them here.")
+            return
+        if self.view.playhead >= self.timeline.duration - 0.05:
+            self.view.set_playhead(0.0)
+        path = Path(self.project.folder) / MIX_FILE
+        if self._mix_for == self.timeline and path.is_file():
+            self._start(path)
+            return
+        timeline, folder = self.timeline, Path(self.project.folder)
+
+        def work(state):
+            from studio.render.audio import mix, write_wav
+
+            write_wav(path, mix(timeline, folder, state=state))
+            return timeline
+
+        def done(made) -> None:
+            self._mix_for = made
+            if made == self.timeline:
+                self._start(path)
+
+        self.header.play.setText("Mixing…")
+        self.window.jobs.start(work, "timeline-mix", "Mixing the narration", done,
+                               lambda exc: self._failed(exc), lambda: self.header.play.setText("Play"), lane="io")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.header.play.setText("Play")
+        self.say(exc.message if isinstance(exc, StudioError) else f"The narration could not be mixed: {exc}.")
+
+    def _start(self, path: Path) -> None:
+        self.playing = True
+        self.header.play.setText("Pause")
+        self.clock.start(self.view.playhead)
+        self.window.player.play(path, None, int(self.view.playhead * 1000))
+        self._tick.start()
+
+    def pause(self) -> None:
+        if self.playing:
+            self.playing = False
+            self._tick.stop()
+            self.window.player.stop()
+        self.header.play.setText("Play")
+
+    def stop(self) -> None:
+        self.pause()
+        self.window.jobs.cancel("timeline-mix")
+
+    def seek(self, t: float) -> None:
+        was_playing = self.playing
+        self.pause()
+        self.view.set_playhead(min(t, self.timeline.duration if self.timeline else 0.0))
+        self.header.time.setText(stamp(self.view.playhead))
+        if was_playing:
+            self.play()
+
+    def _advance(self) -> None:
+        mixing = self.window.player.source == Path(self.project.folder) / MIX_FILE if self.project else False
+        t = self.clock.now(self.window.player if mixing else None)
+        if self.timeline is None or t >= self.timeline.duration:
+            self.pause()
+            t = self.timeline.duration if self.timeline else 0.0
+        self.view.set_playhead(t)
+        self.header.time.setText(stamp(t))
+
+    def export(self) -> None:
+        from studio.ui.export_dialog import open_export
+
+        open_export(self.window)
+
+
+def install_timeline(window: QMainWindow) -> TimelinePanel:
+    """The panel in a dock under the script, View ▸ Timeline and File ▸ Export… (Ctrl+E)."""
+    panel = TimelinePanel(window)
+    dock = QDockWidget("Timeline", window)
+    dock.setObjectName("timeline_dock")
+    dock.setWidget(panel)
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    window.resizeDocks([dock], [230], Qt.Orientation.Vertical)
+    panel.dock = dock
+    window.editor.line_selected.connect(panel.show_line)
+
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    toggle = dock.toggleViewAction()
+    toggle.setText("&Timeline")
+    toggle.setShortcut(QKeySequence("Ctrl+Shift+T"))
+    if menus.get("V&iew") is not None:
+        menus["V&iew"].addAction(toggle)
+    panel.export_action = QAction("&Export…", window)
+    panel.export_action.setShortcut(QKeySequence("Ctrl+E"))
+    panel.export_action.setStatusTip("Export the timeline as a video, with a progress bar and cancel")
+    panel.export_action.triggered.connect(lambda _checked=False: panel.export())
+    file = menus.get("&File")
+    if file is not None:
+        quit_ = next((a for a in file.actions() if a.text() == "&Quit"), None)
+        file.insertAction(quit_, panel.export_action)
+        file.insertSeparator(quit_)
+    return panel
