@@ -45,6 +45,24 @@ def _no_thread_left_running():
 
 
 @pytest.fixture
+def loopback_only(monkeypatch):
+    """A test that tries to reach anything but this machine fails loudly; proxies are off."""
+    import socket
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    real = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
@@ -128,6 +146,9 @@ class SineEngine:
             count = int((len(piece) + 1) * 0.02 / request.speed * self.sample_rate)
             t = np.arange(count) / self.sample_rate
             audio.append(0.3 * np.sin(2 * np.pi * tone * t))
+            partial = getattr(state, "partial", None)  # streaming preview: each piece as it is ready
+            if callable(partial):
+                partial(audio[-1].astype(np.float32), self.sample_rate)
         state.set_progress(1.0, "Rendered")
         return Audio(np.concatenate(audio).astype(np.float32), self.sample_rate, {"g2p": "letters"})
 

@@ -17,11 +17,11 @@ from studio.engines.base import TaskState
 from studio.engines.stt import Transcript, TranscriptionEngine
 from studio.errors import EngineError
 from studio.jobs.selfcheck import CHECK_THRESHOLD, check_take_job, part_of, store_check
+from studio.project.folder import creator_files
 from studio.project.takes import Take
 from studio.project.trash import RECORDING
 
 MEDIA_SUFFIXES = (".wav", ".mp3", ".m4a", ".mp4", ".mov")
-_NOT_RECORDINGS = {"renders", "exports", ".stitch"}  # the studio's own output
 
 
 def transcribe_file(path, engine: TranscriptionEngine, state: TaskState) -> Transcript:
@@ -33,15 +33,7 @@ def transcribe_file(path, engine: TranscriptionEngine, state: TaskState) -> Tran
 
 def recordings_in(folder: Path) -> list[str]:
     """The audio and video files of a project folder (posix, relative), the studio's own left out."""
-    folder = Path(folder)
-    found = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if relative.parts[0] in _NOT_RECORDINGS or any(p.startswith(".") for p in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in MEDIA_SUFFIXES:
-            found.append(relative.as_posix())
-    return found
+    return creator_files(folder, MEDIA_SUFFIXES)
 
 
 def imported(project, relative: str) -> bool:

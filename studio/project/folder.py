@@ -71,6 +71,27 @@ def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple
     return path, Path(relative).as_posix(), path.is_file()
 
 
+# The studio's own output and tool folders: never the creator's media.
+STUDIO_FOLDERS = (".stitch", "renders", "exports", ".git", ".venv", "node_modules")
+
+
+def creator_files(folder: Path, suffixes) -> list[str]:
+    """The creator's files in the project folder with these suffixes (posix, relative, sorted).
+
+    The studio's own folders and anything hidden are left out.
+    """
+    folder = Path(folder)
+    suffixes = {s.lower() for s in suffixes}
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if relative.parts[0] in STUDIO_FOLDERS or any(p.startswith(".") for p in relative.parts):
+            continue
+        if path.suffix.lower() in suffixes and path.is_file():
+            found.append(relative.as_posix())
+    return found
+
+
 def starter_script(title: str) -> str:
     return STARTER.format(title=title.strip() or "My video")
 

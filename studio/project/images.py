@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from studio.errors import ProjectError
+from studio.project.folder import creator_files
 from studio.project.manifest import safe_path
 from studio.project.storage import atomic_write_json, read_json
 
@@ -26,7 +27,6 @@ IMAGES_FILE = Path(".stitch") / "images.json"
 SCENES_FILE = Path(".stitch") / "scenes.json"
 IMAGE_RENDERS = "renders/images"
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
-_STUDIO_FOLDERS = (".stitch", "renders", "exports", ".git", ".venv", "node_modules")
 _DIRECTION = re.compile(r"^\[\s*image\s*:\s*(.*?)\s*\]$", re.IGNORECASE | re.DOTALL)
 _SCHEMA = 1
 
@@ -143,15 +143,7 @@ def direction_prompt(direction: str) -> str | None:
 
 def creator_pictures(folder: Path) -> list[str]:
     """The pictures in the project folder that are the creator's (not the studio's), posix paths."""
-    folder = Path(folder)
-    found = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if relative.parts[0] in _STUDIO_FOLDERS or any(p.startswith(".") for p in relative.parts):
-            continue
-        if path.suffix.lower() in PICTURE_SUFFIXES and path.is_file():
-            found.append(relative.as_posix())
-    return found
+    return creator_files(folder, PICTURE_SUFFIXES)
 
 
 class ProjectImages:
