@@ -20,7 +20,12 @@ CACHE_KEY_VERSION = 1
 
 
 class TaskState(Protocol):
-    """The handle a long-running function gets: progress out, cancellation in."""
+    """The handle a long-running function gets: progress out, cancellation in.
+
+    A state may also have `partial(samples, sample_rate)`: a speech engine that renders
+    piece by piece then hands over each finished piece (streaming preview). It is
+    optional; engines look for it with getattr and go on without it.
+    """
 
     def set_progress(self, fraction: float, message: str = "") -> None: ...
 

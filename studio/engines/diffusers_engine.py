@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.engines import pool
 from studio.engines.base import Cost, ModelRef, NullState, TaskState, check_cancelled
 from studio.engines.images import (
     ImageRequest, Picture, Recipe, as_rgb, catalogue, image_digest, new_seed, steps_for_strength,
@@ -235,6 +236,10 @@ class DiffusersEngine:
         if loaded is not None and (loaded.folder, loaded.revision) == (folder, revision):
             return loaded
         self.unload()
+        with pool.loading(self, pool.size_on_disk([folder / part for part in ("unet", "vae", "text_encoder")]), model_id):
+            return self._load_pipeline(model_id, folder, revision, state)
+
+    def _load_pipeline(self, model_id: str, folder: Path, revision: str, state: TaskState) -> _Loaded:
         state.set_progress(0.0, f"Loading the image model {model_id}")
         import torch
         from diffusers import AutoPipelineForText2Image

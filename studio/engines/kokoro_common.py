@@ -105,6 +105,8 @@ def speak_line(
         raise EngineError(NOTHING_TO_SPEAK)
     pieces: list[np.ndarray] = []
     previous = 0
+    partial = getattr(state, "partial", None)  # optional: streaming preview, piece by piece
+    reported = 0
     for i, (sentence, chunk) in enumerate(plan):
         state.set_progress(i / len(plan), f"Rendering sentence {sentence} of {len(spoken)}")
         check_cancelled(state)
@@ -116,6 +118,9 @@ def speak_line(
             pieces.append(np.zeros(int(pause / speed * SAMPLE_RATE), np.float32))
         pieces.append(samples)
         previous = sentence
+        if callable(partial):
+            partial(np.clip(np.concatenate(pieces[reported:]), -1.0, 1.0).astype(np.float32), SAMPLE_RATE)
+            reported = len(pieces)
     if not pieces:
         raise EngineError(NOTHING_TO_SPEAK)
     state.set_progress(1.0, "Rendered")

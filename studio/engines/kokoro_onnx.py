@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.engines import pool
 from studio.engines.kokoro_common import KokoroEngineBase, blend
 from studio.engines.store import BUNDLED_MODEL_ID, StoredModel
 from studio.errors import EngineError, MissingWeights
@@ -53,6 +54,10 @@ class KokoroOnnxEngine(KokoroEngineBase):
             return sorted(npz.files)
 
     def _load(self, stored: StoredModel) -> _Loaded:
+        with pool.loading(self, pool.size_on_disk(stored.files.values(), 1.5), stored.id):
+            return self._load_weights(stored)
+
+    def _load_weights(self, stored: StoredModel) -> _Loaded:
         import onnxruntime as ort
 
         try:

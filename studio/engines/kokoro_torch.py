@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.engines import pool
 from studio.engines.kokoro_common import KokoroEngineBase, blend
 from studio.engines.store import StoredModel
 from studio.errors import EngineError, MissingWeights
@@ -65,6 +66,11 @@ class KokoroEngine(KokoroEngineBase):
         return sorted(p.stem for p in stored.files["voices/"].glob("*.pt") if p.is_file())
 
     def _load(self, stored: StoredModel) -> _Loaded:
+        # float32 weights as stored, plus the voice packs loaded on use
+        with pool.loading(self, pool.size_on_disk([stored.files["kokoro-v1_0.pth"]], 1.3), stored.id):
+            return self._load_weights(stored)
+
+    def _load_weights(self, stored: StoredModel) -> _Loaded:
         from kokoro.model import KModel
 
         device = pick_device()

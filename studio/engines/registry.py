@@ -12,6 +12,7 @@ import threading
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Callable
 
+from studio.engines import pool
 from studio.engines.store import ModelStore
 from studio.errors import EngineError
 
@@ -67,7 +68,8 @@ class EngineRegistry:
             if engine is None:
                 engine = self._make(self._factory(engine_id), engine_id)
                 self._instances[engine_id] = engine
-            return engine
+        pool.touch(engine)  # asked for: the most recently used, last to be unloaded for room
+        return engine
 
     def configured(self, engine_id: str, settings: dict | None = None) -> Any:
         """The engine made with a project's settings for it (`[engines.<id>]`: base_url,
@@ -81,13 +83,22 @@ class EngineRegistry:
             if engine is None:
                 engine = self._make(self._factory(engine_id), engine_id, dict(settings))
                 self._configured[key] = engine
-            return engine
+        pool.touch(engine)
+        return engine
 
     def unload_all(self) -> None:
         with self._lock:
             engines = list(self._instances.values()) + list(self._configured.values())
         for engine in engines:
             engine.unload()
+
+    def loaded(self) -> list:
+        """The models loaded in this process (`pool.Loaded`), most recently used first."""
+        return pool.default_pool().loaded()
+
+    def unload_model(self, model_id: str) -> int:
+        """Free the memory of `model_id` now (the Models window's Unload); how many engines let go."""
+        return pool.default_pool().unload_model(model_id)
 
     def _factory(self, engine_id: str) -> Factory:
         with self._lock:

@@ -16,6 +16,7 @@ import os
 import threading
 from pathlib import Path
 
+from studio.engines import pool
 from studio.engines.base import Cost, ModelRef, TaskState, check_cancelled
 from studio.engines.media import as_samples
 from studio.engines.stt import SAMPLE_RATE, AudioInput, Segment, Transcript, Word
@@ -85,7 +86,10 @@ class WhisperEngine:
         """The loaded model; loads it on the first call, once, whichever thread asks."""
         with self._lock:
             if self._loaded is None:
-                self._loaded, self._device = _load(Path(self.model().path))
+                ref = self.model()
+                # int8 on the CPU is about the size of the files; float16 on a GPU a little more
+                with pool.loading(self, pool.size_on_disk([ref.path], 1.3), ref.id):
+                    self._loaded, self._device = _load(Path(ref.path))
             return self._loaded
 
     def unload(self) -> None:

@@ -163,7 +163,25 @@ def build_timeline(project, previous: Timeline | None | bool = True, gap: float 
     gap = float(gap if gap is not None else (previous.gap if previous else DEFAULT_GAP))
     before = _shift(previous, offsets, -1) if previous else None
     timeline = _shift(layout(items, scenes, gap=gap, previous=before), offsets, +1)
-    return _with_music(timeline, manifest_music(project))
+    return _with_music(_with_levels(project, timeline, previous), manifest_music(project))
+
+
+def _with_levels(project, timeline: Timeline, previous: Timeline | None) -> Timeline:
+    """Each voice clip's gain_db brings its take to the project's voice loudness (the take's
+    file stays as it is); a gain the creator set by hand on a clip is kept."""
+    from studio.render.take_levels import known_gain, take_gain, voice_target
+
+    folder, target = Path(project.folder), voice_target(Path(project.folder))
+    old = {c.id: c for c in previous.clips} if previous else {}
+    clips = []
+    for c in timeline.clips:
+        take = project.chosen_take(c.ref) if c.track == "voice" and c.ref else None
+        before = old.get(c.id)
+        by_hand = before is not None and before.gain_db not in (0.0, known_gain(folder, before.source, target))
+        if take is not None and take.path == c.source and not by_hand:
+            c = replace(c, gain_db=take_gain(folder, take, target))
+        clips.append(c)
+    return replace(timeline, clips=tuple(clips))
 
 
 def relayout(project, timeline: Timeline, gap: float) -> Timeline:

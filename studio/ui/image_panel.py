@@ -144,6 +144,10 @@ class ImagePanel(QWidget):
         self.add_menu = QMenu(self.add_button)
         self.add_menu.aboutToShow.connect(self._fill_pictures)
         self.add_button.setMenu(self.add_menu)
+        self.final_button = QPushButton("Render final…")
+        self.final_button.setToolTip("This scene's picture from the project's final image engine, "
+                                     "after showing its price; it goes beside the drafts")
+        self.final_button.clicked.connect(self.render_final)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setObjectName("hint")
@@ -152,7 +156,7 @@ class ImagePanel(QWidget):
         layout.addWidget(self.prompt)
         layout.addWidget(self.source_label)
         layout.addLayout(_row(self.generate_button, self.seeds_button, self.cancel_button))
-        layout.addLayout(_row(self.same_seed_button))
+        layout.addLayout(_row(self.same_seed_button, self.final_button))
         layout.addWidget(self.progress)
         layout.addWidget(self.grid, 1)
         layout.addLayout(_row(self.use_button, self.pin_button, self.cleanup_button, self.add_button))
@@ -263,7 +267,7 @@ class ImagePanel(QWidget):
     def _refresh_buttons(self) -> None:
         has_scene = self._scene() is not None
         take = self.selected_take() if has_scene else None
-        for button in (self.generate_button, self.seeds_button, self.add_button):
+        for button in (self.generate_button, self.seeds_button, self.add_button, self.final_button):
             button.setEnabled(has_scene)
         for button in (self.use_button, self.pin_button, self.vary_button, self.cleanup_button):
             button.setEnabled(take is not None)
@@ -289,6 +293,11 @@ class ImagePanel(QWidget):
         folder, store = self.project.folder, self.project.image_takes
         for _ in range(count):
             self._start("Image", lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine, state, s))
+
+    def render_final(self) -> bool:
+        from studio.ui.image_final import render_final
+
+        return render_final(self)
 
     def same_seed(self) -> None:
         take = self.selected_take()
@@ -406,7 +415,7 @@ class ImagePanel(QWidget):
 
 def _caption(take, chosen) -> str:
     kind = {"creator": "your picture", "cleanup": take.request.get("operation", "cleanup").replace("_", " "),
-            "variation": f"variation · seed {take.seed}"}.get(take.kind, f"seed {take.seed}")
+            "variation": f"variation · seed {take.seed}", "final": "final"}.get(take.kind, f"seed {take.seed}")
     marks = (["pinned"] if take.pinned else []) + (["✓ in use"] if chosen is not None and chosen.id == take.id else [])
     return "\n".join([kind] + ([" · ".join(marks)] if marks else []))
 

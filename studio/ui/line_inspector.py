@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from studio.errors import StudioError
 from studio.ui import theme
 from studio.ui.checks import CheckView
+from studio.ui.karaoke import KaraokeView
 from studio.ui.takes_list import TakesList
 from studio.ui.voice import VoiceControl
 
@@ -84,6 +85,7 @@ class LineInspector(QWidget):
         layout.addWidget(self.failure)
         self.check_view = CheckView(self.text, self)
         layout.addWidget(self.check_view.note)
+        self.karaoke = KaraokeView(self.text, self.voice.player, lambda: (self.project, self.line_id), self)
 
         row = QHBoxLayout()
         row.setSpacing(8)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from studio.engines import pool
 from studio.errors import Cancelled, StudioError
 
 MODEL_ID = Qt.ItemDataRole.UserRole + 1
@@ -115,7 +116,11 @@ class ModelsWindow(QDialog):
         self.cancel_button.clicked.connect(lambda: self.cancel(self.selected()))
         self.remove_button.clicked.connect(lambda: self.remove(self.selected()))
         self.register_button.clicked.connect(lambda: self.register_folder(self.selected()))
-        for button in (self.download_button, self.cancel_button, self.remove_button, self.register_button):
+        self.unload_button = QPushButton("Unload")
+        self.unload_button.setToolTip("Free the memory this model takes now; it loads again when next used")
+        self.unload_button.clicked.connect(lambda: self.unload(self.selected()))
+        for button in (self.download_button, self.cancel_button, self.remove_button, self.register_button,
+                       self.unload_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         close = QPushButton("Close")
@@ -150,7 +155,9 @@ class ModelsWindow(QDialog):
         if self.jobs.running(model_key(row.id)):
             ticket = self.jobs.ticket(model_key(row.id))
             return f"downloading… {ticket.fraction:.0%}" if ticket else "downloading…"
-        return f"✓ {row.where}" if row.where else "not here"
+        memory = _in_memory().get(row.id)
+        loaded = f" · in memory, about {memory:,.0f} MB" if memory is not None else ""
+        return (f"✓ {row.where}" if row.where else "not here") + loaded
 
     def selected(self) -> str | None:
         item = self.table.currentItem()
@@ -165,6 +172,7 @@ class ModelsWindow(QDialog):
         self.cancel_button.setVisible(busy)
         self.remove_button.setEnabled(row is not None and bool(row.where) and not busy)
         self.register_button.setEnabled(row is not None and not busy)
+        self.unload_button.setEnabled(row is not None and row.id in _in_memory())
 
     # -- the creator's intents -------------------------------------------------------
     def download(self, model_id: str | None) -> bool:
@@ -211,6 +219,15 @@ class ModelsWindow(QDialog):
         store = self.store
         self._run(lambda state: store.add(row.id, folder), row.id, f"Checking {row.name} in {folder}",
                   f"{row.name} is registered at {{path}}.")
+        return True
+
+    def unload(self, model_id: str | None) -> bool:
+        """Free a loaded model's memory now (it loads again, by itself, when next used)."""
+        row = self.rows.get(model_id or "")
+        if row is None or not pool.default_pool().unload_model(row.id):
+            return False
+        self._say(f"{row.name} was unloaded from memory.")
+        self._fill(list(self.rows.values()))
         return True
 
     def _run(self, fn, model_id: str, label: str, success: str) -> None:
@@ -269,3 +286,11 @@ class ModelsWindow(QDialog):
         box.setDefaultButton(accept)
         box.exec()
         return box.clickedButton() is accept
+
+
+def _in_memory() -> dict[str, float]:
+    """Model id -> MB held, for the models loaded in this process now."""
+    held: dict[str, float] = {}
+    for entry in pool.default_pool().loaded():
+        held[entry.model_id] = held.get(entry.model_id, 0.0) + entry.mb
+    return held

@@ -23,6 +23,7 @@ class Player(QObject):
     """Plays one take at a time."""
 
     playing_changed = Signal(bool)
+    position_changed = Signal(int)  # ms into the take being played (the karaoke highlight follows it)
     problem = Signal(str)  # said once
 
     def __init__(self, parent: QObject | None = None):
@@ -34,6 +35,7 @@ class Player(QObject):
         self._unavailable = False
         self._said_no_device = False
         self._playing = False
+        self._ended = False
 
     @property
     def available(self) -> bool:
@@ -43,6 +45,11 @@ class Player(QObject):
     def playing(self) -> bool:
         return self._playing
 
+    @property
+    def ended(self) -> bool:
+        """The source played to its end (a streamed preview waiting for more)."""
+        return self._ended
+
     def position_ms(self) -> int:
         return int(self._media.position()) if self._media is not None else 0
 
@@ -50,6 +57,7 @@ class Player(QObject):
         """Play a take, from `start_ms` in (A/B keeps the playhead where it was)."""
         self.source = Path(path)
         self.line_id = line_id
+        self._ended = False
         if not self._ensure():
             return
         self._media.stop()
@@ -57,6 +65,12 @@ class Player(QObject):
         if start_ms > 0:
             self._media.setPosition(int(start_ms))
         self._media.play()
+
+    def seek(self, ms: int) -> None:
+        """Move the playhead (a streamed preview can only go as far as it has been rendered)."""
+        if self._media is not None:
+            self._ended = False
+            self._media.setPosition(max(0, int(ms)))
 
     def stop(self) -> None:
         if self._media is not None:
@@ -89,6 +103,8 @@ class Player(QObject):
         media.setAudioOutput(self._output)
         media.playbackStateChanged.connect(self._state_changed)
         media.errorOccurred.connect(self._error)
+        media.mediaStatusChanged.connect(self._status_changed)
+        media.positionChanged.connect(lambda ms: self.position_changed.emit(int(ms)))
         self._media = media
         return True
 
@@ -105,6 +121,12 @@ class Player(QObject):
         if playing != self._playing:
             self._playing = playing
             self.playing_changed.emit(playing)
+
+    def _status_changed(self, status) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._ended = True
 
     def _error(self, _error, text: str) -> None:
         name = self.source.name if self.source else "the take"

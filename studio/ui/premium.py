@@ -51,7 +51,8 @@ class FinalConfirmDialog(QDialog):
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
         count = len(quote.lines) + len(quote.cached)
-        heading = QLabel(f"Render {'this line' if count == 1 else f'{count} lines'} with the final engine?")
+        noun = getattr(quote, "noun", "line")  # an image quote says "scene image"
+        heading = QLabel(f"Render {f'this {noun}' if count == 1 else f'{count} {noun}s'} with the final engine?")
         heading.setObjectName("heading")
         layout.addWidget(heading)
 

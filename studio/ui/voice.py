@@ -49,6 +49,9 @@ class VoiceControl(QObject):
     engine_failed = Signal(str)
     message = Signal(str)  # one sentence for the status bar
     take_rendered = Signal(object)  # the Take a finished render recorded (the self-check listens)
+    streaming = Signal(str, object)  # line id, preview WAV: a line plays while the rest renders
+    # (line id, preview path, seconds so far), emitted on a worker: queued to the UI thread.
+    _streamed = Signal(str, object, float)
 
     def __init__(self, jobs: QtJobs, player: Player, registry, parent: QObject | None = None):
         super().__init__(parent)
@@ -61,7 +64,9 @@ class VoiceControl(QObject):
         self._render_all_waiting = False
         self._play_after: set[str] = set()  # lines to play as soon as their render lands
         self._keys: dict[tuple, str | None] = {}
+        self._streams: dict[str, tuple] = {}  # line id -> (preview path, seconds) while streaming
         jobs.progress.connect(self._progress)
+        self._streamed.connect(self._stream_arrived)
 
     # -- binding ----------------------------------------------------------------
     def bind(self, project) -> None:
@@ -73,6 +78,7 @@ class VoiceControl(QObject):
         self._keys.clear()
         self._render_all_waiting = False
         self._play_after.clear()
+        self._streams.clear()
 
     @property
     def ready(self) -> bool:
@@ -166,7 +172,15 @@ class VoiceControl(QObject):
             self._play_after.discard(line_id)
 
         def render(state):
-            return voicing.render_line(line_id, state, request)
+            if then_play:  # streaming preview: the first sentence plays while the rest renders
+                from studio.jobs.streaming import StreamingState, clear_previews
+
+                clear_previews(project.folder, line_id)
+                state = StreamingState(state, project.folder, line_id,
+                                       lambda path, seconds: self._streamed.emit(line_id, path, seconds))
+            result = voicing.render_line(line_id, state, request)
+            _measure_loudness(project.folder, result.take)
+            return result
 
         def done(result):
             if project is not self.project:
@@ -182,12 +196,17 @@ class VoiceControl(QObject):
                 self.message.emit(f"Line {number}: {take.duration:.1f} s of speech, {how}.")
             if line_id in self._play_after and not self.jobs.running(line_key(line_id)):
                 self._play_after.discard(line_id)
-                self.player.play(project.folder / take.path, line_id)
+                self.player.play(project.folder / take.path, line_id, self._stream_position(line_id))
+            if self._streams.pop(line_id, None) is not None:
+                from studio.jobs.streaming import clear_previews
+
+                clear_previews(project.folder, line_id)  # the take plays now: the preview is done with
 
         def failed(exc: BaseException):
             if project is not self.project:
                 return
             self._play_after.discard(line_id)
+            self._streams.pop(line_id, None)
             text = _sentence(exc, "This line could not be rendered")
             project.set_failed(line_id, text)
             self.line_changed.emit(line_id)
@@ -195,6 +214,7 @@ class VoiceControl(QObject):
 
         def cancelled():
             if project is self.project:
+                self._streams.pop(line_id, None)
                 self.line_changed.emit(line_id)
 
         self.jobs.start(render, line_key(line_id), "Rendering a line", done, failed, cancelled)
@@ -238,11 +258,13 @@ class VoiceControl(QObject):
             self.cancel_renders()
         else:
             self._play_after.discard(line_id)
+            self._streams.pop(line_id, None)
             self.jobs.cancel(line_key(line_id))
 
     def cancel_renders(self) -> None:
         """Cancel every line render; the engine warm-up goes on (it cannot stop halfway)."""
         self._play_after.clear()
+        self._streams.clear()
         self._render_all_waiting = False
         for ticket in self.jobs.tickets():
             if ticket.key.startswith("line:"):
@@ -263,6 +285,29 @@ class VoiceControl(QObject):
             self.message.emit("Every line already has a current take.")
         return count
 
+    # -- streaming preview ---------------------------------------------------------------
+    def _stream_arrived(self, line_id: str, path, seconds: float) -> None:
+        """More of a line's audio is ready: start playing it, or go on where the last part ended."""
+        if self.project is None or line_id not in self._play_after or not self.jobs.running(line_key(line_id)):
+            return
+        previous = self._streams.get(line_id)
+        self._streams[line_id] = (path, seconds)
+        if previous is None:
+            self.player.play(path, line_id)
+            self.streaming.emit(line_id, path)
+        elif self.player.line_id == line_id and self.player.source == previous[0] and self.player.ended:
+            # The part already heard ran out before this one came: carry on from its end.
+            self.player.play(path, line_id, int(previous[1] * 1000))
+
+    def _stream_position(self, line_id: str) -> int:
+        """Where the finished take should start: where its streamed preview is now."""
+        stream = self._streams.get(line_id)
+        if stream is None or self.player.line_id != line_id or self.player.source != stream[0]:
+            return 0
+        if self.player.ended:
+            return int(stream[1] * 1000)
+        return self.player.position_ms() if self.player.playing else 0
+
     def _number(self, line_id: str) -> int:
         ids = [line.id for line in self.project.lines]
         return ids.index(line_id) + 1 if line_id in ids else 0
@@ -270,6 +315,16 @@ class VoiceControl(QObject):
     def _progress(self, key: str, _fraction: float, _message: str) -> None:
         if key.startswith("line:"):
             self.line_changed.emit(key[len("line:"):])
+
+
+def _measure_loudness(folder, take) -> None:
+    """Worker side: the take's loudness, kept beside it for the timeline's gain (never fatal)."""
+    from studio.render.take_levels import take_loudness
+
+    try:
+        take_loudness(folder, take)
+    except StudioError as exc:
+        log.warning("the loudness of %s was not kept: %s", take.path, exc.message)
 
 
 def _sentence(exc: BaseException, what: str) -> str:

@@ -94,3 +94,37 @@ def test_tools_models_opens_one_window_on_the_registry_store(window):
     assert panel.store is window.registry.store and show_models(window) is panel
     window.actions.models.trigger()
     assert window.findChildren(ModelsWindow) == [panel]
+
+
+def test_a_loaded_model_shows_its_memory_and_unload_frees_it(models):
+    import threading
+
+    from studio.engines import pool
+
+    class Loaded:
+        label = "Tiny test voice"
+
+        def __init__(self):
+            self._lock = threading.Lock()
+            self._loaded = None
+
+        def load(self):
+            with pool.loading(self, 3 * pool.MB, "tiny-voice"):
+                self._loaded = object()
+
+        def unload(self):
+            self._loaded = None
+
+    pool.set_default_pool(pool.ModelPool(budget=100 * pool.MB))
+    try:
+        engine = Loaded()
+        engine.load()
+        models._fill(list(models.rows.values()))
+        assert row_text(models, 4) == "not here · in memory, about 3 MB"
+        assert models.unload_button.isEnabled()
+        models.unload_button.click()
+        assert engine._loaded is None and pool.default_pool().loaded() == []
+        assert row_text(models, 4) == "not here" and not models.unload_button.isEnabled()
+        assert models.message.text() == "Tiny test voice was unloaded from memory."
+    finally:
+        pool.set_default_pool(None)

@@ -96,9 +96,11 @@ def test_play_line_renders_then_plays_and_plays_a_current_take_at_once(studio, e
     line = studio.editor.line_ids()[4]
     studio.editor.select_line(line)
     studio.actions.play_line.trigger()
-    qtbot.waitUntil(lambda: studio.player.source is not None, timeout=3000)
+    # The streamed preview plays first; the finished take takes over from it.
+    qtbot.waitUntil(lambda: studio.project.chosen_take(line) is not None
+                    and studio.player.source == studio.project.folder / studio.project.chosen_take(line).path,
+                    timeout=3000)
     take = studio.project.chosen_take(line)
-    assert studio.player.source == studio.project.folder / take.path
     if studio.player.available:
         qtbot.waitUntil(lambda: studio.player.playing or studio.player.position_ms() > 0, timeout=5000)
     studio.player.stop()
@@ -188,7 +190,9 @@ def test_play_before_the_engine_is_warm_waits_for_it(window, demo_copy, engine, 
     assert window.open_folder(demo_copy)
     line = window.editor.line_ids()[0]
     window.voice.play(line)  # possibly before the warm-up has finished: queued behind it
-    qtbot.waitUntil(lambda: window.player.source is not None, timeout=3000)
+    qtbot.waitUntil(lambda: window.project.chosen_take(line) is not None
+                    and window.player.source == window.project.folder / window.project.chosen_take(line).path,
+                    timeout=3000)
     assert window.voice.ready and badge(window, line) == "draft"
 
 

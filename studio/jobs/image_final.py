@@ -1,0 +1,167 @@
+"""Render final for a scene image: the project's final image engine, priced, inside the budget.
+
+`quote_final_image` is what the confirm dialog shows (engine, estimated cost, budget
+left); `render_final_image` is the worker side: the budget is checked and the estimate
+held before any traffic (`ledger.render_paid`), the picture is written like any other
+image take, and its take (kind "final") lands beside the drafts, not chosen. What the
+provider charged is recorded, even for a call cancelled after its reply arrived. The
+same prompt and seed again finds the final on disk: free, and recorded as a cache hit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio.engines.base import TaskState
+from studio.engines.images import ImageRequest
+from studio.engines.prices import format_money, money
+from studio.errors import Cancelled, EngineError
+from studio.jobs.imaging import ImageRender, render_scene_image
+from studio.jobs.ledger import Budget, Ledger, render_paid, usage_of
+from studio.jobs.premium import is_hosted
+
+if TYPE_CHECKING:
+    from studio.engines.registry import EngineRegistry
+    from studio.project.images import ImageTakeStore
+    from studio.project.project import Project
+
+FINAL_KIND = "final"
+FINAL_SEED = 0  # a final is asked for once per prompt: the same prompt again is the same (cached) picture
+
+
+def final_image_engine(project: "Project", registry: "EngineRegistry"):
+    """The final image engine the project routes to, made with its `[engines.<id>]` settings."""
+    engine_id = project.manifest.route("image")[1]
+    if not engine_id:
+        raise EngineError(
+            "This project names no final image engine: set image_final in stitch.toml "
+            "(for example \"openai-image\"), or pick one in Edit ▸ Project Settings…."
+        )
+    return registry.configured(engine_id, project.manifest.engine_settings(engine_id))
+
+
+def final_size(engine, fmt: str) -> tuple[int | None, int | None]:
+    """The engine's own size (a hosted service takes only a few), turned to the format's orientation."""
+    width, height = getattr(engine, "width", None), getattr(engine, "height", None)
+    if not width or not height:
+        return None, None
+    a, b = (int(v) for v in fmt.split(":"))
+    if width != height and (a > b) != (width > height):
+        width, height = height, width
+    return int(width), int(height)
+
+
+def final_request(project: "Project", engine, scene_id: str) -> ImageRequest:
+    prompt = project.scene_prompt(scene_id)
+    if not prompt.strip():
+        raise EngineError("This scene has no image prompt: describe it in a few words in the Images panel.")
+    width, height = final_size(engine, project.manifest.format)
+    if width is None:
+        from studio.jobs.imaging import scene_request
+
+        return scene_request(engine, prompt, project.manifest.format, seed=FINAL_SEED)
+    request = engine.request(prompt, seed=FINAL_SEED, width=width, height=height)
+    request.check()
+    return request
+
+
+@dataclass(frozen=True)
+class ImageQuote:
+    """What a final image of `scenes` should cost; reads like `premium.FinalQuote` for the dialog."""
+
+    engine: str
+    label: str
+    lines: tuple[str, ...]  # scenes that would be sent (named `lines` for the shared dialog)
+    cached: tuple[str, ...]  # scenes whose final image exists already: free
+    money: Decimal
+    cap: Decimal
+    remaining: Decimal
+    paid: bool
+    noun: str = "scene image"
+
+    @property
+    def fits(self) -> bool:
+        return self.money <= 0 or self.money <= self.remaining
+
+    @property
+    def over_by(self) -> Decimal:
+        return max(Decimal(0), self.money - max(self.remaining, Decimal(0)))
+
+    def sentence(self) -> str:
+        count = f"{len(self.lines)} image{'s' if len(self.lines) != 1 else ''}"
+        if not self.paid:
+            return f"{count} with {self.label}: free (this server is not billed)."
+        return (
+            f"{count} with {self.label}: about {format_money(self.money)}; "
+            f"{format_money(max(self.remaining, Decimal(0)))} of this project's {format_money(self.cap)} budget is left."
+        )
+
+
+def quote_final_image(project: "Project", engine, budget: Budget, scene_ids: list[str]) -> ImageQuote:
+    """Price final images of `scene_ids` without sending anything (finals on disk are free)."""
+    total, send, cached = Decimal(0), [], []
+    for scene_id in scene_ids:
+        request = final_request(project, engine, scene_id)
+        if project.image_takes.find_by_key(request.cache_key()) is not None:
+            cached.append(scene_id)
+            continue
+        send.append(scene_id)
+        if is_hosted(engine):
+            total += engine.quote(request).money
+    return ImageQuote(
+        engine=engine.id, label=getattr(engine, "label", engine.id), lines=tuple(send), cached=tuple(cached),
+        money=money(total), cap=budget.cap, remaining=budget.remaining(),
+        paid=bool(getattr(engine, "paid", False)) and is_hosted(engine),
+    )
+
+
+def project_budget(project: "Project", ledger: Ledger | None = None) -> Budget:
+    """The project's budget over its ledger (share the Voicing's where there is one)."""
+    return Budget(ledger or Ledger(project.folder), project.manifest.budget)
+
+
+class _Watched:
+    """The engine, remembering the picture it returned: a cancel after the reply must not hide a charge."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.picture = None
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def text_to_image(self, request, state):
+        self.picture = self.engine.text_to_image(request, state)
+        return self.picture
+
+
+def render_final_image(folder: Path, store: "ImageTakeStore", ledger: Ledger, budget: Budget, scene_id: str,
+                       request: ImageRequest, engine, state: TaskState) -> ImageRender:
+    """Worker side: the final image of one scene (or the one on disk), recorded in the ledger."""
+    def as_final(result: ImageRender) -> ImageRender:
+        if result.take.kind != FINAL_KIND:
+            result.take = dataclasses.replace(result.take, kind=FINAL_KIND)
+        return result
+
+    if not is_hosted(engine) or store.find_by_key(request.cache_key()) is not None:
+        result = as_final(render_scene_image(folder, store, scene_id, request, engine, state))
+        ledger.record(request.engine, request.model, "image", "final", seconds=result.seconds, cached=result.cached,
+                      ref=scene_id, key=request.cache_key()[:20], usage=usage_of(request).to_dict())
+        return result
+
+    quote = engine.quote(request)
+    watched = _Watched(engine)
+
+    def work() -> ImageRender:
+        try:
+            return as_final(render_scene_image(folder, store, scene_id, request, watched, state))
+        except Cancelled as exc:
+            if watched.picture is not None and not hasattr(exc, "charged"):
+                exc.charged = money(watched.picture.info.get("charged", quote.money))
+            raise
+
+    return render_paid(ledger, budget, engine, request, work, tier="final", ref=scene_id, quote=quote)

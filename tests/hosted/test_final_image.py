@@ -1,0 +1,223 @@
+"""Render final for a scene image: the fake OpenAI-compatible image endpoint, inside the budget."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from studio.engines.base import NullState
+from studio.engines.images import ImageRequest, Picture, image_digest, new_seed
+from studio.engines.registry import EngineRegistry
+from studio.jobs import image_final, imaging
+from studio.jobs.ledger import BudgetExceeded, Ledger
+from studio.project.project import Project
+
+from .conftest import KEY
+
+
+class DraftImages:
+    """A local draft image engine: a flat colour per seed, instantly."""
+
+    id = "diffusers"
+    task = "image"
+    local = True
+    label = "Draft images"
+
+    def request(self, prompt, *, seed=None, width=None, height=None, **_):
+        return ImageRequest(self.id, "draft", "1", prompt, new_seed() if seed is None else int(seed),
+                            width or 64, height or 64, 4, 0.0)
+
+    def text_to_image(self, request, state):
+        return Picture(np.full((request.height, request.width, 3), request.seed % 250, np.uint8), {})
+
+    def unload(self):
+        pass
+
+
+@pytest.fixture
+def image_project(demo_project, openai_fake, tmp_path, monkeypatch):
+    """The demo project: drafts local, finals from the fake server (billed as a provider), a $1 budget."""
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    monkeypatch.setenv("STITCH_CONFIG_DIR", str(config))
+    (config / "prices.json").write_text(json.dumps({"engines": {"openai-image": {"paid_hosts": ["127.0.0.1"]}}}))
+    monkeypatch.setenv("STITCH_OPENAI_COMPATIBLE_API_KEY", KEY)
+    project = Project.open(demo_project)
+    project.manifest.set_route("image", draft="diffusers", final="openai-image")
+    project.manifest.set_engine_settings("openai-image", {"base_url": f"{openai_fake.url}/v1", "model": "dall-e-3"})
+    project.manifest.budget = 1.0
+    project.save()
+    project.close()
+    return demo_project
+
+
+@pytest.fixture
+def registry():
+    made = EngineRegistry()
+    engine = DraftImages()
+    made.register("diffusers", lambda: engine)
+    return made
+
+
+def test_the_final_image_lands_beside_the_drafts_and_the_ledger_has_its_price(image_project, registry, openai_fake):
+    project = Project.open(image_project)
+    scene = project.scenes[0].id
+    draft = imaging.commit(project, imaging.generate(
+        project.folder, project.image_takes, scene, project.scene_prompt(scene), project.manifest.format,
+        imaging.image_engine(project, registry), NullState()))
+
+    engine = image_final.final_image_engine(project, registry)
+    ledger = Ledger(project.folder)
+    budget = image_final.project_budget(project, ledger)
+    quote = image_final.quote_final_image(project, engine, budget, [scene])
+    assert (quote.engine, quote.lines, quote.paid, quote.fits) == ("openai-image", (scene,), True, True)
+    assert quote.money == Decimal("0.040")  # dall-e-3, 1024x1024 (a square service size in any format)
+    assert "about $0.04" in quote.sentence() and openai_fake.hits == []
+
+    request = image_final.final_request(project, engine, scene)
+    result = image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scene, request,
+                                            engine, NullState())
+    final = imaging.commit(project, result)
+
+    [hit] = openai_fake.hits
+    assert hit.path == "/v1/images/generations" and hit.json()["prompt"] == project.scene_prompt(scene)
+    assert final.kind == "final" and (project.folder / final.path).is_file()
+    assert {t.id for t in project.images_for(scene)} == {draft.id, final.id}
+    assert project.image_state(scene) != "chosen"  # nothing chosen for the creator
+    [entry] = ledger.entries()
+    assert (entry.engine, entry.task, entry.tier, entry.status) == ("openai-image", "image", "final", "done")
+    assert entry.charged == entry.estimated == Decimal("0.040") and entry.ref == scene
+    assert budget.remaining() == Decimal("0.96")
+
+    again = image_final.quote_final_image(project, engine, budget, [scene])
+    assert again.cached == (scene,) and again.money == 0
+    cached = image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scene, request,
+                                            engine, NullState())
+    assert cached.cached and cached.take.id == final.id and len(openai_fake.hits) == 1
+    assert ledger.entries()[-1].cached and ledger.spent() == Decimal("0.040")
+    project.close()
+
+
+def test_over_budget_the_server_sees_nothing(image_project, registry, openai_fake):
+    project = Project.open(image_project)
+    project.manifest.budget = 0.03
+    scene = project.scenes[0].id
+    engine = image_final.final_image_engine(project, registry)
+    ledger = Ledger(project.folder)
+    budget = image_final.project_budget(project, ledger)
+    quote = image_final.quote_final_image(project, engine, budget, [scene])
+    assert not quote.fits and quote.over_by == Decimal("0.010")
+
+    request = image_final.final_request(project, engine, scene)
+    with pytest.raises(BudgetExceeded) as refused:
+        image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scene, request,
+                                       engine, NullState())
+    assert "go over by $0.01" in refused.value.message
+    assert openai_fake.hits == [] and ledger.entries() == [] and project.images_for(scene) == []
+    assert not list((project.folder / "renders" / "images").glob("*.png"))
+    project.close()
+
+
+def test_no_final_engine_is_a_sentence(demo_project, registry):
+    project = Project.open(demo_project)
+    project.manifest.set_route("image", final="")
+    with pytest.raises(Exception) as failed:
+        image_final.final_image_engine(project, registry)
+    assert "image_final" in failed.value.message
+    project.close()
+
+
+def test_a_portrait_project_asks_for_a_portrait_size():
+    class Service:
+        width, height = 1792, 1024
+
+    assert image_final.final_size(Service(), "9:16") == (1024, 1792)
+    assert image_final.final_size(Service(), "16:9") == (1792, 1024)
+    assert image_final.final_size(object(), "16:9") == (None, None)
+    assert image_digest(np.zeros((2, 2, 3), np.uint8))  # the helper the draft engine's module relies on
+
+
+def test_after_final_renders_with_a_key_set_nothing_the_studio_wrote_holds_it(image_project, registry, openai_fake,
+                                                                            tmp_path):
+    """The key comes from the environment; a render, a refused key whose reply echoes it, and a
+    cached render later, no file in the project, the config folder or the log contains it."""
+    import logging
+    import os
+    from pathlib import Path
+
+    from .fakes import Fault
+
+    log_file = tmp_path / "studio.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)  # everything any library logs, request headers included
+    sentences = []
+    try:
+        project = Project.open(image_project)
+        scenes = [s.id for s in project.scenes[:2]]
+        engine = image_final.final_image_engine(project, registry)
+        ledger = Ledger(project.folder)
+        budget = image_final.project_budget(project, ledger)
+        first = image_final.final_request(project, engine, scenes[0])
+        imaging.commit(project, image_final.render_final_image(
+            project.folder, project.image_takes, ledger, budget, scenes[0], first, engine, NullState()))
+        echo = json.dumps({"error": {"message": f"Incorrect API key provided: {KEY}", "type": "invalid_request_error"}})
+        openai_fake.script(Fault(status=401, body=echo.encode()))
+        second = image_final.final_request(project, engine, scenes[1])
+        with pytest.raises(Exception) as refused:
+            image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scenes[1], second,
+                                           engine, NullState())
+        assert "key" in refused.value.message.lower()
+        sentences += [str(refused.value), getattr(refused.value, "message", ""), repr(refused.value),
+                      str(getattr(refused.value, "detail", ""))]
+        image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scenes[0], first,
+                                       engine, NullState())
+        project.save()
+        project.close()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
+
+    assert openai_fake.hits and all(h.headers.get("authorization") == f"Bearer {KEY}" for h in openai_fake.hits)
+    written = [p for p in Path(image_project).rglob("*") if p.is_file()]
+    written += [p for p in Path(os.environ["STITCH_CONFIG_DIR"]).rglob("*") if p.is_file()]
+    written.append(log_file)
+    assert log_file.stat().st_size > 0  # the log did record the work
+    needle = KEY.encode()
+    holding = [str(p) for p in written if needle in p.read_bytes()]
+    assert holding == [], f"the key was written to {holding}"
+    assert not any(KEY in s or KEY[8:] in s for s in sentences)
+
+
+def test_a_cancel_once_the_server_answered_is_in_the_ledger_and_leaves_no_file(image_project, registry, openai_fake):
+    from studio.errors import Cancelled
+
+    class CancelOnceSent:
+        def set_progress(self, fraction, message=""):
+            pass
+
+        def is_cancelled(self):
+            return bool(openai_fake.hits)
+
+    project = Project.open(image_project)
+    scene = project.scenes[0].id
+    engine = image_final.final_image_engine(project, registry)
+    ledger = Ledger(project.folder)
+    budget = image_final.project_budget(project, ledger)
+    request = image_final.final_request(project, engine, scene)
+    with pytest.raises(Cancelled):
+        image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scene, request, engine,
+                                       CancelOnceSent())
+    [entry] = ledger.entries()
+    assert (entry.tier, entry.status, entry.ref) == ("final", "cancelled", scene)
+    assert entry.charged in (Decimal(0), Decimal("0.04"))  # what the provider was known to charge, never more
+    assert not list((project.folder / "renders" / "images").glob("*.png"))
+    assert budget.remaining() == Decimal("1.00") - entry.charged
+    project.close()

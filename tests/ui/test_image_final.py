@@ -1,0 +1,84 @@
+"""Render final… in the Images panel: the confirm dialog, cancel, and the final image beside the drafts."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from hosted.fakes import FakeOpenAI
+from studio.jobs.ledger import Ledger
+from studio.ui.premium import FinalConfirmDialog
+
+KEY = "sk-test-Im4vXw2LmN4pR7tY1uK3"
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI(KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def final_images(studio, server, monkeypatch, qtbot):
+    """The demo project's final image engine is the fake server, billed by a price file; $1 budget."""
+    monkeypatch.setenv("STITCH_OPENAI_COMPATIBLE_API_KEY", KEY)
+    config = Path(os.environ["STITCH_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "prices.json").write_text(json.dumps({"engines": {"openai-image": {"paid_hosts": ["127.0.0.1"]}}}))
+    manifest = studio.project.manifest
+    manifest.set_route("image", final="openai-image")
+    manifest.set_engine_settings("openai-image", {"base_url": f"{server.url}/v1", "model": "dall-e-3"})
+    manifest.budget = 1.0
+    studio.editor.select_line(studio.project.lines[0].id)
+    qtbot.waitUntil(lambda: studio.images.scene_id == studio.project.scenes[0].id, timeout=2000)
+    return studio
+
+
+def _answer(button: str, seen: dict) -> None:
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FinalConfirmDialog):
+            QTimer.singleShot(10, answer)
+            return
+        seen.update(engine=dialog.engine_label.text(), cost=dialog.cost_label.text(),
+                    budget=dialog.budget_label.text(), ok=dialog.ok_button.isEnabled())
+        if button == "Cancel":
+            dialog.reject()
+        else:
+            dialog.ok_button.click()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_cancel_sends_nothing_and_render_final_lands_beside_the_drafts(final_images, server, qtbot):
+    panel = final_images.images
+    assert panel.final_button.isEnabled()
+    seen: dict = {}
+    _answer("Cancel", seen)
+    assert panel.render_final() is False
+    assert seen["cost"] == "about $0.04" and seen["budget"] == "$1.00 left of $1.00" and seen["ok"]
+    assert server.hits == [] and panel.message.text() == "No final image: nothing was sent."
+
+    _answer("Render final", seen)
+    assert panel.render_final() is True
+    qtbot.waitUntil(lambda: not panel._keys, timeout=10000)
+    scene = final_images.project.scenes[0].id
+    [final] = final_images.project.images_for(scene)
+    assert final.kind == "final" and panel.grid.count() == 1 and "final" in panel.grid.item(0).text()
+    assert len(server.hits) == 1 and final_images.project.image_state(scene) != "chosen"
+    [entry] = Ledger(final_images.project.folder).entries()
+    assert (entry.engine, entry.tier, entry.charged) == ("openai-image", "final", Decimal("0.04"))
+
+
+def test_over_budget_the_dialog_refuses_and_nothing_is_sent(final_images, server):
+    final_images.project.manifest.budget = 0.01
+    seen: dict = {}
+    _answer("Cancel", seen)
+    assert final_images.images.render_final() is False
+    assert seen["ok"] is False and server.hits == []
