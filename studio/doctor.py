@@ -51,11 +51,18 @@ def _ffmpeg() -> Check:
 
 
 def _g2p() -> Check:
-    from studio.engines.g2p import G2P
+    from studio.engines.g2p import G2P, choose_g2p
+    from studio.errors import StudioError
 
     name = G2P.available_name()
     if not name:
         return Check("G2P", False, "No English G2P is available: install misaki with espeakng-loader (they come with the studio).")
+    try:
+        # Installed is not enough (a bundle once lacked a data file): say a word with it.
+        if not choose_g2p().phonemize("hello").strip():
+            raise StudioError("it turned 'hello' into nothing")
+    except Exception as exc:  # any failure here is what the creator needs to hear about
+        return Check("G2P", False, f"The English G2P ({name}) is installed but does not work: {exc}")
     if name == "misaki+spacy":
         return Check("G2P", True, "English G2P: misaki with spaCy's en_core_web_sm.")
     return Check(

@@ -114,3 +114,15 @@ def test_keys_set_reads_the_key_from_stdin_never_an_argument(monkeypatch, capsys
     assert "sk-piped" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["keys", "set", "openai", "sk-in-history"])  # no argument for the key exists
+
+
+def test_doctor_says_when_the_g2p_is_installed_but_broken(monkeypatch):
+    import studio.engines.g2p as g2p
+    from studio.doctor import _g2p
+
+    def broken():
+        raise OSError("espeak-ng data file missing")
+
+    monkeypatch.setattr(g2p, "choose_g2p", broken)
+    check = _g2p()
+    assert not check.ok and "does not work" in check.sentence and "espeak-ng data file missing" in check.sentence
