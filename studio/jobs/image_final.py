@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from studio.engines.base import TaskState
 from studio.engines.images import ImageRequest
-from studio.engines.prices import format_money, money
+from studio.engines.prices import money
 from studio.errors import Cancelled, EngineError
 from studio.jobs.imaging import ImageRender, render_scene_image
 from studio.jobs.ledger import Budget, Ledger, render_paid, usage_of
-from studio.jobs.premium import is_hosted
+from studio.jobs.premium import FinalQuote, is_hosted
 
 if TYPE_CHECKING:
     from studio.engines.registry import EngineRegistry
@@ -70,35 +70,10 @@ def final_request(project: "Project", engine, scene_id: str) -> ImageRequest:
 
 
 @dataclass(frozen=True)
-class ImageQuote:
-    """What a final image of `scenes` should cost; reads like `premium.FinalQuote` for the dialog."""
+class ImageQuote(FinalQuote):
+    """What final images of scenes should cost (`lines` holds scene ids, for the shared dialog)."""
 
-    engine: str
-    label: str
-    lines: tuple[str, ...]  # scenes that would be sent (named `lines` for the shared dialog)
-    cached: tuple[str, ...]  # scenes whose final image exists already: free
-    money: Decimal
-    cap: Decimal
-    remaining: Decimal
-    paid: bool
     noun: str = "scene image"
-
-    @property
-    def fits(self) -> bool:
-        return self.money <= 0 or self.money <= self.remaining
-
-    @property
-    def over_by(self) -> Decimal:
-        return max(Decimal(0), self.money - max(self.remaining, Decimal(0)))
-
-    def sentence(self) -> str:
-        count = f"{len(self.lines)} image{'s' if len(self.lines) != 1 else ''}"
-        if not self.paid:
-            return f"{count} with {self.label}: free (this server is not billed)."
-        return (
-            f"{count} with {self.label}: about {format_money(self.money)}; "
-            f"{format_money(max(self.remaining, Decimal(0)))} of this project's {format_money(self.cap)} budget is left."
-        )
 
 
 def quote_final_image(project: "Project", engine, budget: Budget, scene_ids: list[str]) -> ImageQuote:

@@ -80,6 +80,7 @@ class FinalQuote:
     cap: Decimal
     remaining: Decimal
     paid: bool
+    noun: str = "line"  # what is being rendered, in the dialog's words
 
     @property
     def fits(self) -> bool:
@@ -90,7 +91,7 @@ class FinalQuote:
         return max(Decimal(0), self.money - max(self.remaining, Decimal(0)))
 
     def sentence(self) -> str:
-        count = f"{len(self.lines)} line{'s' if len(self.lines) != 1 else ''}"
+        count = f"{len(self.lines)} {self.noun}{'s' if len(self.lines) != 1 else ''}"
         if not self.paid:
             return f"{count} with {self.label}: free (this server is not billed)."
         return (

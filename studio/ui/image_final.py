@@ -10,14 +10,10 @@ cannot both fit where only one does.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from PySide6.QtWidgets import QDialog
-
 from studio.errors import StudioError
 from studio.jobs import image_final
 from studio.jobs.premium import is_hosted
-from studio.ui.premium import FinalConfirmDialog
+from studio.ui.premium import confirm_final
 
 
 def render_final(panel) -> bool:
@@ -35,22 +31,9 @@ def render_final(panel) -> bool:
     except StudioError as exc:
         panel._show(exc.message)
         return False
-    settings = window.settings
-    ask_under = float(getattr(settings, "final_ask_under", 0) or 0)
-    if not (quote.fits and ask_under > 0 and quote.money < Decimal(str(ask_under))):
-        dialog = FinalConfirmDialog(quote, ask_under, window)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        chosen = dialog.dont_ask_under()
-        dialog.deleteLater()
-        if not accepted:
-            panel._show("No final image: nothing was sent.")
-            return False
-        if chosen is not None:
-            settings.final_ask_under = chosen
-            try:
-                settings.save()
-            except StudioError as exc:
-                panel._show(exc.message)
+    if not confirm_final(window, quote, panel._show):
+        panel._show("No final image: nothing was sent.")
+        return False
     folder, store, ledger = project.folder, project.image_takes, budget.ledger
     scene_id = scene.id
 

@@ -51,7 +51,7 @@ class FinalConfirmDialog(QDialog):
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
         count = len(quote.lines) + len(quote.cached)
-        noun = getattr(quote, "noun", "line")  # an image quote says "scene image"
+        noun = quote.noun  # "line", or "scene image" for an image quote
         heading = QLabel(f"Render {f'this {noun}' if count == 1 else f'{count} {noun}s'} with the final engine?")
         heading.setObjectName("heading")
         layout.addWidget(heading)
@@ -210,17 +210,9 @@ class FinalRender(QObject):
         except StudioError as exc:
             window.say(exc.message)
             return False
-        ask_under = float(window.settings.final_ask_under or 0)
-        if not (quote.fits and ask_under > 0 and quote.money < Decimal(str(ask_under))):
-            dialog = FinalConfirmDialog(quote, ask_under, window)
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            chosen = dialog.dont_ask_under()
-            dialog.deleteLater()
-            if not accepted:
-                window.say("No final render: nothing was sent.")
-                return False
-            if chosen is not None:
-                self._remember(chosen)
+        if not confirm_final(window, quote, window.say):
+            window.say("No final render: nothing was sent.")
+            return False
         self._start(line_id, quote, hosted)
         return True
 
@@ -231,13 +223,6 @@ class FinalRender(QObject):
         for ticket in self.window.jobs.tickets():
             if ticket.key.startswith(FINAL_KEY):
                 self.window.jobs.cancel(ticket.key)
-
-    def _remember(self, amount: float) -> None:
-        self.window.settings.final_ask_under = amount
-        try:
-            self.window.settings.save()
-        except StudioError as exc:
-            self.window.say(exc.message)
 
     def _start(self, line_id: str, quote: FinalQuote, hosted: bool) -> None:
         window, voicing, project = self.window, self.window.voice.voicing, self.window.project
@@ -303,3 +288,26 @@ class FinalRender(QObject):
         menu = self.line_menu(line_id)
         menu.exec(tree.viewport().mapToGlobal(pos))
         menu.deleteLater()
+
+
+def confirm_final(window, quote, say) -> bool:
+    """Ask once before a paid render (unless the creator said not to under this amount).
+
+    Returns whether to go ahead; a "don't ask again under $X" choice is saved in the
+    creator's settings, and a problem saving it is said with `say`.
+    """
+    settings = window.settings
+    ask_under = float(getattr(settings, "final_ask_under", 0) or 0)
+    if quote.fits and ask_under > 0 and quote.money < Decimal(str(ask_under)):
+        return True
+    dialog = FinalConfirmDialog(quote, ask_under, window)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    chosen = dialog.dont_ask_under()
+    dialog.deleteLater()
+    if accepted and chosen is not None:
+        settings.final_ask_under = chosen
+        try:
+            settings.save()
+        except StudioError as exc:
+            say(exc.message)
+    return accepted
