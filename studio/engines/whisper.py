@@ -92,6 +92,11 @@ class WhisperEngine:
                     self._loaded, self._device = _load(Path(ref.path))
             return self._loaded
 
+    def load(self, state: TaskState) -> None:
+        """Load the model now (a warm-up), so the first transcription is only its own work."""
+        check_cancelled(state)
+        self._whisper()
+
     def unload(self) -> None:
         with self._lock:
             self._loaded = None

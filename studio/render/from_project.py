@@ -116,7 +116,7 @@ def _draw_card(title: str) -> bytes:
         width = draw.textlength(line, font=font)
         draw.text(((side - width) / 2, (side - height) / 2 + 120 * n), line, font=font, fill=(236, 236, 232))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=1)  # a flat card: light compression is as small, and 5x quicker
     return buffer.getvalue()
 
 

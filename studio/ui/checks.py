@@ -62,6 +62,22 @@ class TakeChecks(QObject):
         self.settings = settings
         self._unavailable_for = None  # the project for which the engine could not start
         voice.take_rendered.connect(self.take_rendered)
+        voice.engine_ready.connect(lambda _info: self.warm_up())
+
+    def warm_up(self) -> None:
+        """Load Whisper while the creator reads the script, not after their first preview:
+        importing it holds Python's lock long enough to freeze the window for a moment."""
+        if not self.automatic:
+            return
+        registry = self.registry
+
+        def load(state):
+            engine = transcription_engine(registry)
+            if hasattr(engine, "load"):
+                engine.load(state)
+
+        # A failure is said by the first check that needs the engine, not here.
+        self.jobs.start(load, "check-warm-up", "Starting the take checker", lambda _r: None, lambda _exc: None)
 
     @property
     def automatic(self) -> bool:

@@ -72,7 +72,20 @@ class TimelinePanel(QWidget):
         self.view.set_playhead(0.0)
         if project is not None:
             self._unsubscribe = project.subscribe(lambda _event, _line: self._later.start())
+            self._draw_cards(project)
         self.rebuild()
+
+    def _draw_cards(self, project) -> None:
+        """Draw the scenes' title cards on a worker, so laying out never draws on the UI thread."""
+        from studio.render.from_project import title_card
+
+        folder, titles = Path(project.folder), [scene.title or "" for scene in project.scenes]
+
+        def draw(state):
+            for title in titles:
+                title_card(folder, title)
+
+        self.window.jobs.start(draw, "timeline-cards", "Drawing title cards", lambda _result: None, lane="io")
 
     def rebuild(self) -> None:
         """Lay the timeline out again from the project, keeping what the creator did to it."""

@@ -127,7 +127,7 @@ def test_cancel_stops_the_render_and_leaves_no_file(studio, qtbot, images_engine
     studio.actions.stop.trigger()  # Esc
     qtbot.waitUntil(lambda: not panel._keys, timeout=5000)
     assert panel.grid.count() == 0 and panel.message.text() == "Image render cancelled."
-    assert not list((studio.project.folder / "renders").rglob("*.png"))
+    assert not list((studio.project.folder / "renders" / "images").rglob("*.png"))  # (title cards live in renders/cards)
     assert not panel.progress.isVisible()
 
 
