@@ -25,7 +25,9 @@ class Check:
 
 def checks() -> list[Check]:
     return [
-        Check("studio", True, f"Stitch Studio {__version__} on Python {platform.python_version()} ({sys.platform})."),
+        Check("studio", True, f"Stitch Studio {__version__} on Python {platform.python_version()} ({sys.platform})"
+              + (", installed bundle." if getattr(sys, "frozen", False) else ".")),
+        _versions(),
         _ffmpeg(),
         _g2p(),
         *_engines(),
@@ -33,6 +35,26 @@ def checks() -> list[Check]:
         _audio_output(),
         _display(),
     ]
+
+
+# The libraries whose versions matter when a creator reports a problem.
+LIBRARIES = ("PySide6-Essentials", "onnxruntime", "ctranslate2", "faster-whisper", "misaki", "numpy",
+             "opencv-python-headless", "torch", "diffusers", "kokoro", "httpx")
+
+
+def _versions() -> Check:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found, absent = [], []
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            absent.append(name)
+    sentence = "Libraries: " + ", ".join(found) + "."
+    if absent:
+        sentence += " Not installed: " + ", ".join(absent) + "."
+    return Check("versions", True, sentence)
 
 
 def format_checks(results: list[Check]) -> str:

@@ -73,7 +73,7 @@ def test_doctor_speaks_in_sentences():
     result = subprocess.run([sys.executable, "-m", "studio", "doctor"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for topic in ("ffmpeg", "G2P", "engine kokoro-onnx", "engine kokoro", "weights", "audio output"):
+    for topic in ("versions", "onnxruntime ", "ffmpeg", "G2P", "engine kokoro-onnx", "engine kokoro", "weights", "audio output"):
         assert topic in out
     assert "espeak-ng" in out or "misaki+spacy" in out
 
