@@ -62,3 +62,13 @@ def studio(window, demo_copy, qtbot):
     assert window.open_folder(demo_copy)
     qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
     return window
+
+
+@pytest.fixture
+def server():
+    """The fake OpenAI-compatible server (tests/hosted/fakes.py) on 127.0.0.1."""
+    from hosted.fakes import FakeOpenAI
+    from ui_helpers import FINAL_KEY
+
+    with FakeOpenAI(FINAL_KEY) as fake:
+        yield fake

@@ -11,30 +11,18 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from hosted.fakes import FakeOpenAI
+from ui_helpers import FINAL_KEY, route_final
 from studio.jobs.ledger import Ledger
 from studio.ui.premium import FinalConfirmDialog
 
-KEY = "sk-test-Im4vXw2LmN4pR7tY1uK3"
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI(KEY) as fake:
-        yield fake
+KEY = FINAL_KEY
 
 
 @pytest.fixture
 def final_images(studio, server, monkeypatch, qtbot):
     """The demo project's final image engine is the fake server, billed by a price file; $1 budget."""
-    monkeypatch.setenv("STITCH_OPENAI_COMPATIBLE_API_KEY", KEY)
-    config = Path(os.environ["STITCH_CONFIG_DIR"])
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "prices.json").write_text(json.dumps({"engines": {"openai-image": {"paid_hosts": ["127.0.0.1"]}}}))
-    manifest = studio.project.manifest
-    manifest.set_route("image", final="openai-image")
-    manifest.set_engine_settings("openai-image", {"base_url": f"{server.url}/v1", "model": "dall-e-3"})
-    manifest.budget = 1.0
+    route_final(studio.project, monkeypatch, "image", "openai-image",
+                {"base_url": f"{server.url}/v1", "model": "dall-e-3"}, 1.0)
     studio.editor.select_line(studio.project.lines[0].id)
     qtbot.waitUntil(lambda: studio.images.scene_id == studio.project.scenes[0].id, timeout=2000)
     return studio

@@ -12,33 +12,20 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from hosted.fakes import FakeOpenAI
+from ui_helpers import FINAL_KEY, route_final
 from studio.engines.prices import format_money
 from studio.jobs.ledger import Ledger
 from studio.ui import cost_panel
 from studio.ui.premium import FinalConfirmDialog
 from ui_helpers import badge
 
-KEY = "sk-test-Ui7vXw2LmN4pR7tY1uK3"
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI(KEY) as fake:
-        yield fake
+KEY = FINAL_KEY
 
 
 @pytest.fixture
 def premium(studio, server, monkeypatch, qtbot):
     """The demo project routed to the fake server for final takes, $5 budget, a first line drafted."""
-    monkeypatch.setenv("STITCH_OPENAI_COMPATIBLE_API_KEY", KEY)
-    config = Path(os.environ["STITCH_CONFIG_DIR"])
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "prices.json").write_text(json.dumps({"engines": {"openai-tts": {"paid_hosts": ["127.0.0.1"]}}}))
-    manifest = studio.project.manifest
-    manifest.set_route("tts", final="openai-tts")
-    manifest.set_engine_settings("openai-tts", {"base_url": f"{server.url}/v1", "voice": "nova"})
-    manifest.budget = 5.0
+    route_final(studio.project, monkeypatch, "tts", "openai-tts", {"base_url": f"{server.url}/v1", "voice": "nova"}, 5.0)
     line = studio.editor.line_ids()[0]
     studio.editor.select_line(line)
     studio.voice.preview(line)

@@ -42,3 +42,22 @@ def type_into_inspector(qtbot, window, text: str) -> None:
     editor.setFocus()
     editor.selectAll()
     qtbot.keyClicks(editor, text)
+
+
+FINAL_KEY = "sk-test-Ui7vXw2LmN4pR7tY1uK3"
+
+
+def route_final(project, monkeypatch, task: str, engine_id: str, settings: dict, budget: float) -> None:
+    """Make `engine_id`, pointed at the fake server and billed by a price file, the project's final engine."""
+    import json
+    import os
+    from pathlib import Path
+
+    monkeypatch.setenv("STITCH_OPENAI_COMPATIBLE_API_KEY", FINAL_KEY)
+    config = Path(os.environ["STITCH_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "prices.json").write_text(json.dumps({"engines": {engine_id: {"paid_hosts": ["127.0.0.1"]}}}))
+    manifest = project.manifest
+    manifest.set_route(task, final=engine_id)
+    manifest.set_engine_settings(engine_id, settings)
+    manifest.budget = budget
