@@ -6,6 +6,7 @@ files, it does not load models.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import platform
@@ -31,30 +32,70 @@ def checks() -> list[Check]:
         _ffmpeg(),
         _g2p(),
         *_engines(),
+        _addons(),
         *_weights(),
         _audio_output(),
         _display(),
+        _single_instance(),
     ]
 
 
-# The libraries whose versions matter when a creator reports a problem.
+# The libraries whose versions matter when a creator reports a problem (the installed bundle
+# carries their metadata: packaging/stitch-studio.spec METADATA).
 LIBRARIES = ("PySide6-Essentials", "onnxruntime", "ctranslate2", "faster-whisper", "misaki", "numpy",
              "opencv-python-headless", "torch", "diffusers", "kokoro", "httpx")
+# Where a distribution's metadata could be missing, the module's own `__version__` still tells.
+MODULES = {"PySide6-Essentials": "PySide6", "opencv-python-headless": "cv2", "faster-whisper": "faster_whisper"}
 
 
 def _versions() -> Check:
-    from importlib.metadata import PackageNotFoundError, version
-
     found, absent = [], []
     for name in LIBRARIES:
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
+        found_version = library_version(name)
+        if found_version:
+            found.append(f"{name} {found_version}")
+        else:
             absent.append(name)
     sentence = "Libraries: " + ", ".join(found) + "."
     if absent:
         sentence += " Not installed: " + ", ".join(absent) + "."
     return Check("versions", True, sentence)
+
+
+def library_version(name: str) -> str | None:
+    """The installed version of a distribution, from its metadata or else its module; None if absent."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        pass
+    module_name = MODULES.get(name, name.replace("-", "_"))
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    if name in ("torch", "diffusers", "kokoro"):  # never import the heavy ones just to ask
+        return "installed"
+    module = importlib.import_module(module_name)
+    return str(getattr(module, "__version__", "installed"))
+
+
+def _addons() -> Check:
+    from studio.engines import addons
+
+    present = addons.installed()
+    if present is not None:
+        return Check("torch add-on", True, f"The torch engines are installed: {present.summary()}.")
+    if importlib.util.find_spec("torch") is not None:
+        return Check("torch add-on", True, "torch is installed with the studio's Python, so the kokoro and diffusers engines need no add-on.")
+    flavour = addons.detect()
+    return Check("torch add-on", False,
+                 f"The kokoro (torch) and diffusers engines are not installed: Tools ▸ Models ▸ Install torch engines, "
+                 f"or `studio models addons install` ({flavour.label}, {flavour.size()}).")
+
+
+def _single_instance() -> Check:
+    return Check("second launch", True,
+                 "`studio FOLDER` while a studio is running opens FOLDER in a new window of that studio.")
 
 
 def format_checks(results: list[Check]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import configparser
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -110,7 +111,8 @@ def test_macos_recipe_signs_and_notarizes_only_with_credentials():
     assert (PACKAGING / "macos" / "entitlements.plist").is_file()
 
 
-@pytest.mark.parametrize("script", ["build-linux.sh", "smoke-test.sh", "macos/build-macos.sh", "linux/install.sh"])
+@pytest.mark.parametrize("script", ["build-linux.sh", "smoke-test.sh", "macos/build-macos.sh", "linux/install.sh",
+                                    "linux/build-deb.sh"])
 def test_shell_scripts_parse(script):
     path = PACKAGING / script
     assert path.stat().st_mode & 0o111, f"{script} should be executable"
@@ -129,6 +131,95 @@ def test_workflow_builds_and_smoke_tests_on_three_systems():
     assert systems["macos"].startswith("macos")
     runs = "\n".join(step.get("run", "") for step in job["steps"])
     for recipe in ("packaging/build-linux.sh", "packaging\\windows\\build-windows.ps1",
-                   "packaging/macos/build-macos.sh", "packaging/smoke-test.sh"):
+                   "packaging/macos/build-macos.sh", "packaging/smoke-test.sh", "packaging/smoke_addons.py"):
         assert recipe in runs
         assert (ROOT / recipe.replace("\\", "/")).is_file()
+
+
+# -- `studio doctor` in the bundle -------------------------------------------------------------
+def _spec_tuple(name: str) -> tuple[str, ...]:
+    for node in ast.walk(_spec_tree()):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise AssertionError(f"{name} is not set in the spec")
+
+
+def test_every_library_the_doctor_names_has_its_metadata_in_the_bundle():
+    from studio.doctor import LIBRARIES
+
+    collected = set(_spec_tuple("METADATA"))
+    excludes = re.search(r"excludes = \[(.*?)\n\]", SPEC.read_text(encoding="utf-8"), re.S).group(1)
+    for name in LIBRARIES:
+        left_out = f'"{name}"' in excludes  # torch, diffusers, kokoro: the add-on brings them
+        assert name in collected or left_out, f"the doctor reports {name} but the spec does not copy its metadata"
+    assert "opencv-python-headless" in collected
+
+
+def test_the_doctor_falls_back_to_the_module_version(monkeypatch):
+    import importlib.metadata
+
+    import cv2
+
+    from studio import doctor
+
+    real = importlib.metadata.version
+
+    def version(name):
+        if name == "opencv-python-headless":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert doctor.library_version("opencv-python-headless") == cv2.__version__
+    assert "opencv-python-headless " + cv2.__version__ in doctor._versions().sentence
+    assert doctor.library_version("no-such-library") is None
+
+
+def test_the_bundle_carries_uv_for_the_torch_addon():
+    text = SPEC.read_text(encoding="utf-8")
+    assert 'binaries += [(str(UV_BIN), "bin")]' in text
+    launcher = (PACKAGING / "launcher.py").read_text(encoding="utf-8")
+    assert launcher.index("activate()") < launcher.index("from studio.cli import main"), "add-ons first, then the app"
+    for script in ("build-linux.sh", "macos/build-macos.sh", "windows/build-windows.ps1"):
+        assert '"uv>=0.4"' in (PACKAGING / script).read_text(), f"{script} must install uv before PyInstaller"
+
+
+# -- the .deb --------------------------------------------------------------------------------------
+@pytest.fixture
+def deb(tmp_path):
+    """build-deb.sh run on a small stand-in bundle (the real one takes minutes to build)."""
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not installed (Debian/Ubuntu only)")
+    bundle = tmp_path / "StitchStudio"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "StitchStudio").write_text("#!/bin/sh\necho 'Stitch Studio 0.0.1'\n")
+    (bundle / "StitchStudio").chmod(0o755)
+    (bundle / "_internal" / "library.so").write_bytes(b"\0" * 50_000)
+    done = subprocess.run([str(PACKAGING / "linux" / "build-deb.sh"), str(bundle), "0.0.1", str(tmp_path / "out"),
+                           str(tmp_path / "work")], capture_output=True, text=True, check=True)
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_deb_has_the_fields_and_paths_a_debian_system_needs(deb):
+    assert deb.name.startswith("stitch-studio_0.0.1_") and deb.suffix == ".deb" and deb.is_file()
+    info = subprocess.run(["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, check=True).stdout
+    fields = dict(re.findall(r"^([\w-]+): (.*)$", info, re.M))
+    assert fields["Package"] == "stitch-studio" and fields["Version"] == "0.0.1"
+    assert fields["Architecture"] in ("amd64", "arm64")
+    for name in ("Maintainer", "Description", "Section", "Priority", "Depends"):
+        assert fields.get(name), f"control file lacks {name}"
+    assert int(fields["Installed-Size"]) >= 50  # KB: the stand-in library alone is 49 KB
+    contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
+    rows = {line.split()[5].removeprefix("."): line for line in contents.splitlines()}
+    assert rows["/opt/stitch-studio/StitchStudio"].startswith("-rwxr-xr-x root/root")
+    assert "/opt/stitch-studio/_internal/library.so" in rows
+    assert "-> /opt/stitch-studio/StitchStudio" in rows["/usr/bin/stitch-studio"]
+    assert "/usr/share/icons/hicolor/512x512/apps/stitch-studio.png" in rows
+
+    tree = deb.parent.parent / "work" / "deb" / deb.stem  # the build tree dpkg-deb packed
+    desktop = configparser.ConfigParser(interpolation=None)
+    desktop.optionxform = str
+    desktop.read(tree / "usr/share/applications/stitch-studio.desktop", encoding="utf-8")
+    exec_name = desktop["Desktop Entry"]["Exec"].split()[0]
+    assert (tree / "usr" / "bin" / exec_name).is_symlink(), "the menu entry runs the /usr/bin link"
+    assert desktop["Desktop Entry"]["Icon"] == "stitch-studio"

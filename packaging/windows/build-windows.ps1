@@ -6,7 +6,7 @@ $ErrorActionPreference = "Stop"
 $Root = Resolve-Path "$PSScriptRoot\..\.."
 Set-Location $Root
 $Python = if ($env:PYTHON) { $env:PYTHON } else { "python" }
-& $Python -m pip install --quiet -c constraints.txt "pyinstaller>=6.10,<7"
+& $Python -m pip install --quiet -c constraints.txt "pyinstaller>=6.10,<7" "uv>=0.4"
 if ($LASTEXITCODE) { throw "pip failed" }
 & $Python -m PyInstaller --noconfirm --clean --log-level WARN --distpath packaging\dist --workpath packaging\build packaging\stitch-studio.spec
 if ($LASTEXITCODE) { throw "pyinstaller failed" }

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from studio.engines import pool
+from studio.engines import addons, pool
 from studio.errors import Cancelled, StudioError
 
 MODEL_ID = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ["Model", "Task", "Size", "Licence", "On this machine"]
 LIST_KEY = "models:list"
+ADDONS = "torch-engines"  # the add-on's job runs under model_key(ADDONS)
+ADDONS_STATE_KEY = "models:addons"
 
 
 def model_key(model_id: str) -> str:
@@ -119,8 +121,11 @@ class ModelsWindow(QDialog):
         self.unload_button = QPushButton("Unload")
         self.unload_button.setToolTip("Free the memory this model takes now; it loads again when next used")
         self.unload_button.clicked.connect(lambda: self.unload(self.selected()))
+        self.addons_button = QPushButton("Install torch engines…")
+        self.addons_button.clicked.connect(lambda: self.install_or_remove_addons())
+        self.addons_present: addons.Installed | None = None
         for button in (self.download_button, self.cancel_button, self.remove_button, self.register_button,
-                       self.unload_button):
+                       self.unload_button, self.addons_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         close = QPushButton("Close")
@@ -136,6 +141,8 @@ class ModelsWindow(QDialog):
         store = self.store
         self.jobs.start(lambda state: list_models(store, state), LIST_KEY, "Looking at the models",
                         self._fill, self._failed, lane="io")
+        self.jobs.start(lambda state: addons.installed(), ADDONS_STATE_KEY, "Looking at the torch engines",
+                        self._show_addons, self._failed, lane="io")
 
     def _fill(self, rows: list[ModelRow]) -> None:
         selected = self.selected()
@@ -173,6 +180,9 @@ class ModelsWindow(QDialog):
         self.remove_button.setEnabled(row is not None and bool(row.where) and not busy)
         self.register_button.setEnabled(row is not None and not busy)
         self.unload_button.setEnabled(row is not None and row.id in _in_memory())
+        installing = self.jobs.running(model_key(ADDONS))
+        self.addons_button.setText("Cancel torch install" if installing else
+                                   "Remove torch engines…" if self.addons_present else "Install torch engines…")
 
     # -- the creator's intents -------------------------------------------------------
     def download(self, model_id: str | None) -> bool:
@@ -228,6 +238,37 @@ class ModelsWindow(QDialog):
             return False
         self._say(f"{row.name} was unloaded from memory.")
         self._fill(list(self.rows.values()))
+        return True
+
+    # -- the torch engines: an add-on outside the bundle (studio/engines/addons.py) ----------
+    def _show_addons(self, present) -> None:
+        self.addons_present = present
+        self.addons_button.setToolTip(f"Installed: {present.summary()}" if present else
+                                      "kokoro (torch) and diffusers need torch, which the studio does not carry")
+        self._buttons()
+
+    def install_or_remove_addons(self, plan=None) -> bool:
+        """Ask with the download size first; install (progress, cancel) or remove as a job."""
+        if self.jobs.running(model_key(ADDONS)):  # the button reads "Cancel torch install"
+            self.jobs.cancel(model_key(ADDONS))
+            return False
+        plan = plan or addons.plan()
+        if self.addons_present is not None:
+            if not self._ask("Remove the torch engines?", f"{self.addons_present.summary()}. The kokoro (torch) "
+                             "and diffusers engines stop working until they are installed again.", "Remove"):
+                return False
+            self._run(lambda state: addons.remove(plan.root), ADDONS, "Removing the torch engines",
+                      "The torch engines were removed.")
+            return True
+        if not self._ask("Install the torch engines?",
+                         f"The kokoro (torch) and diffusers engines need torch, which the studio does not carry. "
+                         f"For this machine: {plan.flavour.label}, {plan.flavour.size()}, into {plan.target}.",
+                         "Install"):
+            return False
+        self.progress.setValue(0)
+        self.progress.show()
+        self._run(lambda state: addons.install(plan, state), ADDONS, "Installing the torch engines",
+                  "The torch engines are installed at {path}.")
         return True
 
     def _run(self, fn, model_id: str, label: str, success: str) -> None:
