@@ -42,7 +42,7 @@ def render_images(folder: Path, *, scenes=None, as_json: bool = False, script: s
     counts = {"rendered": 0, "cached": 0, "current": 0, "failed": 0}
     started = time.perf_counter()
     try:
-        wanted = _pick(project, scenes)
+        wanted = pick_scenes(project, scenes)
         engine = imaging.image_engine(project, registry or EngineRegistry())
         engine.model()  # no weights: one sentence before any scene, not one per scene
         for number, scene in wanted:
@@ -81,7 +81,8 @@ def render_images(folder: Path, *, scenes=None, as_json: bool = False, script: s
     return 1 if counts["failed"] else 0
 
 
-def _pick(project, scenes) -> list:
+def pick_scenes(project, scenes) -> list:
+    """(number from 1, scene) pairs for numbers or ids; every scene when none are named."""
     numbered = list(enumerate(project.scenes, 1))
     if not scenes:
         return numbered

@@ -1,4 +1,9 @@
-"""`studio render PROJECT --final` and `studio cost PROJECT`: paid renders, after the price, within the budget."""
+"""`studio render PROJECT --final` and `studio cost PROJECT`: paid renders, after the price, within the budget.
+
+`--lines` renders final voice takes, `--scenes` final scene images; both print the
+quote (engine, estimated cost, budget left), refuse over the budget before anything
+is sent, ask once unless `--yes`, and put each final beside the drafts, not chosen.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from studio.errors import ProjectError, StudioError
 def add_render_options(render) -> None:
     render.add_argument("--final", action="store_true", help="render with the project's final (premium) engine")
     render.add_argument("--lines", nargs="+", metavar="ID|N", help="only these lines (ids, or numbers from 1)")
+    render.add_argument("--scenes", nargs="+", metavar="ID|N",
+                        help="with --final: final images of these scenes (ids, or numbers from 1)")
     render.add_argument("--yes", action="store_true", help="do not ask before a paid render")
 
 
@@ -56,18 +63,8 @@ def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=N
         voicing = Voicing(project, registry or EngineRegistry())
         ids = pick_lines(project, lines)
         quote = quote_final(voicing, ids)
-        if as_json:
-            print(json.dumps({"quote": {"engine": quote.engine, "lines": len(quote.lines), "reused": len(quote.cached),
-                                        "estimated": f"{quote.money:f}", "remaining": f"{quote.remaining:f}",
-                                        "cap": f"{quote.cap:f}", "paid": quote.paid}}), file=out, flush=True)
-        else:
-            print(f"Final engine: {quote.label}.", file=out)
-            print(quote.sentence(), file=out, flush=True)
-        voicing.budget.check(quote.money)  # over the budget: refused here, before anything is sent
-        if quote.lines and quote.paid and not yes:
-            if not _confirm(ask, f"Render {len(quote.lines)} line(s) for about {format_money(quote.money)}? [y/N] "):
-                print("Nothing was rendered.", file=sys.stderr)
-                return 1
+        if not _agreed(quote, voicing.budget, yes=yes, as_json=as_json, out=out, ask=ask):
+            return 1
         failed = 0
         for line_id in ids:
             record = {"line": line_id, "tier": "final"}
@@ -90,6 +87,68 @@ def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=N
         return 1 if failed else 0
     finally:
         project.close()
+
+
+def render_final_images(folder: Path, *, scenes=None, yes=False, as_json=False, script=None, registry=None,
+                        out=None, ask=None) -> int:
+    """Price the scenes' final images, ask once, then render each beside the scene's drafts."""
+    from studio.commands.images import pick_scenes
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs import image_final, imaging
+    from studio.project.project import Project
+
+    out = out or sys.stdout
+    project = Project.open(folder, script=script)
+    try:
+        engine = image_final.final_image_engine(project, registry or EngineRegistry())
+        budget = image_final.project_budget(project)
+        ids = [scene.id for _number, scene in pick_scenes(project, scenes)]
+        quote = image_final.quote_final_image(project, engine, budget, ids)
+        if not _agreed(quote, budget, yes=yes, as_json=as_json, out=out, ask=ask):
+            return 1
+        failed = 0
+        for scene_id in ids:
+            record = {"scene": scene_id, "tier": "final"}
+            try:
+                request = image_final.final_request(project, engine, scene_id)
+                result = image_final.render_final_image(project.folder, project.image_takes, budget.ledger, budget,
+                                                        scene_id, request, engine, NullState())
+                take = imaging.commit(project, result)  # beside the drafts, not chosen
+                record.update(status="cached" if result.cached else "rendered", take=take.path, engine=engine.id)
+            except StudioError as exc:
+                failed += 1
+                record.update(status="failed", error=exc.message)
+                if not as_json:
+                    print(f"studio: {exc.message}", file=sys.stderr)
+            if as_json:
+                print(json.dumps(record, ensure_ascii=False), file=out, flush=True)
+        if not as_json:
+            print(f"{len(ids) - failed} final image(s) beside the drafts, {failed} failed; "
+                  f"{format_money(max(budget.remaining(), 0))} of the budget left.", file=out)
+        project.save()
+        return 1 if failed else 0
+    finally:
+        project.close()
+
+
+def _agreed(quote, budget, *, yes, as_json, out, ask) -> bool:
+    """Print the quote; refuse over the budget (before anything is sent); ask once for a paid render."""
+    if as_json:
+        print(json.dumps({"quote": {"engine": quote.engine, "lines" if quote.noun == "line" else "scenes": len(quote.lines),
+                                    "reused": len(quote.cached), "estimated": f"{quote.money:f}",
+                                    "remaining": f"{quote.remaining:f}", "cap": f"{quote.cap:f}",
+                                    "paid": quote.paid}}), file=out, flush=True)
+    else:
+        print(f"Final engine: {quote.label}.", file=out)
+        print(quote.sentence(), file=out, flush=True)
+    budget.check(quote.money)
+    if quote.lines and quote.paid and not yes:
+        count = f"{len(quote.lines)} {quote.noun}{'s' if len(quote.lines) != 1 else ''}"
+        if not _confirm(ask, f"Render {count} for about {format_money(quote.money)}? [y/N] "):
+            print("Nothing was rendered.", file=sys.stderr)
+            return False
+    return True
 
 
 def cost(folder: Path, *, as_json=False, registry=None, out=None) -> int:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from studio.engines.base import TaskState, check_cancelled
 from studio.engines.images import ImageEngine, ImageRequest
 from studio.errors import EngineError, StorageError
+from studio.jobs.ledger import project_ledger, record_image_draft
 from studio.project.images import IMAGE_RENDERS, ImageTake, ImageTakeStore, new_image_take
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def cleanup(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTak
 def commit(project: "Project", result: ImageRender, choose: bool = False) -> ImageTake:
     """Caller side: record the take in the project (at once; choosing it is undoable)."""
     project.add_image_take(result.take, choose=choose)
+    record_image_draft(project_ledger(project.folder), result)  # what the drafts saved, in the Cost panel
     return result.take
 
 

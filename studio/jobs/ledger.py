@@ -315,6 +315,36 @@ def render_paid(
         return result
 
 
+_SHARED: dict[Path, Ledger] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def project_ledger(folder) -> Ledger:
+    """One Ledger per project folder in this process: a new one reads the whole file again,
+    which a caller recording one line at a time (on the UI thread) should not pay for."""
+    key = Path(folder).resolve()
+    with _SHARED_LOCK:
+        ledger = _SHARED.get(key)
+        if ledger is None:
+            ledger = _SHARED[key] = Ledger(key)
+        return ledger
+
+
+def record_image_draft(ledger: Ledger, result) -> Entry | None:
+    """A scene image drafted with the routed draft engine (a render or a variation, or its
+    cache hit): free, with its size kept, so the Cost panel can price the drafts at the
+    final image engine. A cleanup uses no model, a final is recorded when it is paid for."""
+    take = result.take
+    if take.kind not in ("render", "variation"):
+        return None
+    request = take.request
+    return ledger.record(
+        str(request.get("engine", "")), str(request.get("model", "")), "image", "draft",
+        seconds=result.seconds, cached=result.cached, ref=take.scene_id, key=take.cache_key[:20],
+        usage=Usage(images=1, size=f"{request.get('width', 0)}x{request.get('height', 0)}").to_dict(),
+    )
+
+
 def usage_of(request) -> Usage:
     """What a request uses, in billing units: characters of a line, one image of a size."""
     if getattr(request, "task", "") == "image" and hasattr(request, "width"):

@@ -1,22 +1,29 @@
 """Edit ▸ Project Settings…: per task the draft and final engine, the final engine's
-address, model and voice, its API key, and the project's budget.
+address, model and voice, its API key, and the project's budget; and two of the
+creator's own settings that go with paid renders: whether new takes are checked by
+listening to them, and the amount under which a final render is not asked about.
 
-Routing and engine settings go through the manifest API and are saved with the
-project (`stitch.toml`). An API key goes to the OS keyring through `secrets.set_key`
-and nowhere else: not the project, not the studio's settings file.
+Routing, engine settings and the budget go through the manifest API and are saved
+with the project (`stitch.toml`). The creator's settings are the studio's, for every
+project (`settings.json` in the settings folder). An API key goes to the OS keyring
+through `secrets.set_key` and nowhere else: not the project, not the settings file.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QTabWidget,
     QVBoxLayout,
 )
 
@@ -24,7 +31,8 @@ from studio.engines import secrets
 from studio.errors import StudioError
 from studio.ui import theme
 
-TASKS = {"tts": "Voice (tts)", "stt": "Transcription (stt)", "image": "Images (image)"}
+TASKS = {"tts": "Voice", "stt": "Transcription", "image": "Images", "cleanup": "Picture cleanup"}
+BUILT_IN = {"opencv": "OpenCV, built in"}  # engines the studio runs itself, not through the registry
 FIELDS = ("base_url", "model", "voice")  # what the form edits under [engines.<final id>]
 STORED = "The key is stored in the system keyring."
 
@@ -150,8 +158,12 @@ class ProjectSettingsDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.tasks = {task: _TaskForm(task, self) for task in TASKS}
-        for form in self.tasks.values():
-            layout.addWidget(form.box)
+        self.pages = QTabWidget()  # one task at a time: four forms at once are taller than a laptop screen
+        for task, form in self.tasks.items():
+            form.box.setTitle("")
+            form.box.setFlat(True)
+            self.pages.addTab(form.box, TASKS[task])
+        layout.addWidget(self.pages)
         budget_row = QFormLayout()
         self.budget = QDoubleSpinBox()
         self.budget.setPrefix("$")
@@ -161,6 +173,7 @@ class ProjectSettingsDialog(QDialog):
         self.budget.setToolTip("What final renders may spend in this project; 0 allows none that cost money")
         budget_row.addRow("Budget cap", self.budget)
         layout.addLayout(budget_row)
+        layout.addWidget(self._studio_box())
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
@@ -174,6 +187,34 @@ class ProjectSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
+
+    def _studio_box(self) -> QGroupBox:
+        """The creator's settings for every project: take checks, and when to ask before a final render."""
+        settings = self.window.settings
+        box = QGroupBox("For every project")
+        form = QFormLayout(box)
+        form.setHorizontalSpacing(14)
+        self.check_takes = QCheckBox("compare each new take with its line")
+        self.check_takes.setChecked(bool(getattr(settings, "check_takes", True)))
+        form.addRow("Check takes", self.check_takes)
+        self.ask_under = QDoubleSpinBox()
+        self.ask_under.setPrefix("$")
+        self.ask_under.setDecimals(2)
+        self.ask_under.setRange(0.0, 1000.0)
+        self.ask_under.setSpecialValueText("always ask")  # shown at 0
+        self.ask_under.setValue(float(getattr(settings, "final_ask_under", 0) or 0))
+        self.ask_under.setToolTip("A final render quoted under this amount starts without asking; it is "
+                                  "refused as always when it would go over the budget")
+        self.always_ask = QPushButton("Always ask")
+        self.always_ask.setToolTip("Forget \"don't ask again\": every paid final render asks first")
+        self.always_ask.clicked.connect(lambda: self.ask_under.setValue(0.0))
+        self.ask_under.valueChanged.connect(lambda value: self.always_ask.setEnabled(value > 0))
+        self.always_ask.setEnabled(self.ask_under.value() > 0)
+        row = QHBoxLayout()
+        row.addWidget(self.ask_under, 1)
+        row.addWidget(self.always_ask)
+        form.addRow("Don't ask under", row)
+        return box
 
     def save(self) -> bool:
         """Keys to the keyring first (a refusal changes nothing), then the manifest, then the project."""
@@ -205,6 +246,13 @@ class ProjectSettingsDialog(QDialog):
         except StudioError as exc:
             return self._refuse(exc.message)
         window = self.window
+        settings = window.settings
+        settings.check_takes = self.check_takes.isChecked()
+        settings.final_ask_under = round(self.ask_under.value(), 2)
+        try:
+            settings.save()
+        except StudioError as exc:
+            return self._refuse(exc.message)
         if manifest.route("tts")[0] != draft_before:
             window.voice.bind(self.project)  # a new draft engine: its voices, its keys
             window.voice.warm_up()
@@ -222,6 +270,8 @@ class ProjectSettingsDialog(QDialog):
 
 
 def _label(registry, engine_id: str) -> str:
+    if engine_id in BUILT_IN:
+        return BUILT_IN[engine_id]
     try:
         label = registry.label(engine_id)
     except StudioError:

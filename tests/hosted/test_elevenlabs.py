@@ -9,12 +9,19 @@ import pytest
 
 from studio.engines.base import NullState, SpeechEngine
 from studio.engines.hosted.http import HostedError, KeyRefused, OutOfCredit
+from studio.engines.prices import PriceTable, money
 from studio.errors import Cancelled
 
 from .conftest import ELEVEN_KEY, State, eleven_engine
 from .fakes import Fault, FakeElevenLabs
 
 TEXT = "A premium take, for the one line that matters."
+
+
+def _billed(characters: int) -> Decimal:
+    """What `characters` of eleven_multilingual_v2 cost at resources/prices.json's price."""
+    price = PriceTable.load().price("elevenlabs", "eleven_multilingual_v2")
+    return money(price.amount * characters / price.per)
 
 
 def test_pcm_comes_back_as_the_servers_samples_with_the_billed_characters(eleven_fake, keys):
@@ -28,8 +35,8 @@ def test_pcm_comes_back_as_the_servers_samples_with_the_billed_characters(eleven
     assert hit.path == "/v1/text-to-speech/pNInz6obpgDQGcFmaJgB" and hit.query == {"output_format": ["pcm_24000"]}
     assert hit.headers["xi-api-key"] == ELEVEN_KEY and "authorization" not in hit.headers
     assert hit.json() == {"text": TEXT, "model_id": "eleven_multilingual_v2", "voice_settings": {"speed": 1.1}}
-    # 46 characters at $0.30 per 1K, as the character-cost header reported.
-    assert audio.info["charge_source"] == "provider" and Decimal(audio.info["charged"]) == Decimal("0.0138")
+    # 46 characters at the price list's price, as the character-cost header reported.
+    assert audio.info["charge_source"] == "provider" and Decimal(audio.info["charged"]) == _billed(46)
 
 
 def test_mp3_output_is_decoded(eleven_fake, keys):
@@ -63,7 +70,7 @@ def test_a_reply_cut_after_billing_carries_what_was_charged(eleven_fake, keys):
     engine = eleven_engine(eleven_fake, paid=True)
     with pytest.raises(HostedError, match="broke before the whole reply arrived") as caught:
         engine.synthesize(engine.request(TEXT, "", 1.0), NullState())
-    assert caught.value.charged == Decimal("0.0138")
+    assert caught.value.charged == _billed(len(TEXT))
 
 
 def test_a_cancel_mid_body_carries_what_was_charged(eleven_fake, keys):
@@ -73,7 +80,7 @@ def test_a_cancel_mid_body_carries_what_was_charged(eleven_fake, keys):
     state.cancel_after(0.2)
     with pytest.raises(Cancelled) as caught:
         engine.synthesize(engine.request(TEXT, "", 1.0), state)
-    assert caught.value.charged == Decimal("0.0138")
+    assert caught.value.charged == _billed(len(TEXT))
 
 
 def test_a_server_error_without_a_billing_header_charged_nothing(eleven_fake, keys):

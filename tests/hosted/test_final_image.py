@@ -10,6 +10,7 @@ import pytest
 
 from studio.engines.base import NullState
 from studio.engines.images import ImageRequest, Picture, image_digest, new_seed
+from studio.engines.prices import Usage
 from studio.engines.registry import EngineRegistry
 from studio.jobs import image_final, imaging
 from studio.jobs.ledger import BudgetExceeded, Ledger
@@ -87,7 +88,8 @@ def test_the_final_image_lands_beside_the_drafts_and_the_ledger_has_its_price(im
     assert final.kind == "final" and (project.folder / final.path).is_file()
     assert {t.id for t in project.images_for(scene)} == {draft.id, final.id}
     assert project.image_state(scene) != "chosen"  # nothing chosen for the creator
-    [entry] = ledger.entries()
+    drafted, entry = ledger.entries()
+    assert (drafted.engine, drafted.tier, drafted.charged, drafted.usage["images"]) == ("diffusers", "draft", 0, 1)
     assert (entry.engine, entry.task, entry.tier, entry.status) == ("openai-image", "image", "final", "done")
     assert entry.charged == entry.estimated == Decimal("0.040") and entry.ref == scene
     assert budget.remaining() == Decimal("0.96")
@@ -220,4 +222,133 @@ def test_a_cancel_once_the_server_answered_is_in_the_ledger_and_leaves_no_file(i
     assert entry.charged in (Decimal(0), Decimal("0.04"))  # what the provider was known to charge, never more
     assert not list((project.folder / "renders" / "images").glob("*.png"))
     assert budget.remaining() == Decimal("1.00") - entry.charged
+    project.close()
+
+
+def _dalle3_square() -> Decimal:
+    """What resources/prices.json says a standard 1024×1024 dall-e-3 image costs."""
+    from studio.engines.prices import PriceTable
+
+    return PriceTable.load().price("openai-image", "dall-e-3").cost(Usage(images=1, size="1024x1024"))
+
+
+def test_cli_render_final_scenes_asks_once_then_the_final_lands_beside_the_drafts(image_project, registry,
+                                                                                  openai_fake, capsys):
+    from studio.commands import premium as commands
+
+    project = Project.open(image_project)
+    scene = project.scenes[1].id
+    draft = imaging.commit(project, imaging.generate(
+        project.folder, project.image_takes, scene, project.scene_prompt(scene), project.manifest.format,
+        imaging.image_engine(project, registry), NullState()))
+    project.close()
+    price = _dalle3_square()
+
+    asked = []
+    assert commands.render_final_images(image_project, scenes=["2"], registry=registry,
+                                        ask=lambda q: asked.append(q) or "n") == 1
+    out = capsys.readouterr().out
+    assert len(asked) == 1 and "1 scene image for about" in asked[0] and openai_fake.hits == []
+    assert "Final engine: Image from server at 127.0.0.1" in out and "of this project's $1.00 budget is left" in out
+
+    assert commands.render_final_images(image_project, scenes=[scene], as_json=True, registry=registry,
+                                        ask=lambda q: "y") == 0
+    quote, record = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert quote["quote"] == {"engine": "openai-image", "scenes": 1, "reused": 0, "estimated": f"{price:f}",
+                              "remaining": "1.000000", "cap": "1.000000", "paid": True}
+    assert (record["scene"], record["status"], record["engine"]) == (scene, "rendered", "openai-image")
+    [hit] = openai_fake.hits
+    assert hit.path == "/v1/images/generations" and hit.json()["model"] == "dall-e-3"
+
+    project = Project.open(image_project)
+    final = project.image_takes.get(next(t.id for t in project.images_for(scene) if t.id != draft.id))
+    assert final.kind == "final" and final.path == record["take"] and (project.folder / final.path).is_file()
+    assert {t.id for t in project.images_for(scene)} == {draft.id, final.id} and project.image_state(scene) != "chosen"
+    drafted, entry = Ledger(project.folder).entries()
+    assert (drafted.tier, drafted.ref, drafted.charged) == ("draft", scene, 0)
+    assert (entry.engine, entry.task, entry.tier, entry.status, entry.ref) == ("openai-image", "image", "final",
+                                                                               "done", scene)
+    assert entry.charged == entry.estimated == price
+    assert Ledger(project.folder).spent() == price
+    project.close()
+
+    # Asked again: the final on disk, free, and no question since nothing costs money.
+    assert commands.render_final_images(image_project, scenes=["2"], registry=registry,
+                                        ask=lambda q: pytest.fail("asked for a free render")) == 0
+    assert "0 scene images with" in capsys.readouterr().out and len(openai_fake.hits) == 1
+
+
+def test_cli_final_scenes_over_budget_makes_no_request(image_project, openai_fake, capsys):
+    from studio.cli import main
+
+    project = Project.open(image_project)
+    project.manifest.budget = 0.01
+    project.save()
+    project.close()
+    assert main(["render", str(image_project), "--final", "--scenes", "1", "2", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "go over by" in err and f"${2 * _dalle3_square() - Decimal('0.01'):.2f}" in err
+    assert openai_fake.hits == [] and not list((image_project / "renders").rglob("*.png"))
+    assert not (image_project / ".stitch" / "ledger.jsonl").exists() or Ledger(image_project).entries() == []
+
+
+def test_cli_final_scene_refused_key_is_a_sentence_and_no_file(image_project, registry, openai_fake, capsys):
+    from studio.commands import premium as commands
+
+    from .fakes import Fault
+
+    openai_fake.script(Fault(status=401))
+    assert commands.render_final_images(image_project, scenes=["1"], yes=True, registry=registry) == 1
+    captured = capsys.readouterr()
+    [sentence] = [line for line in captured.err.splitlines() if line.startswith("studio: ")]
+    assert "key" in sentence.lower() and "Traceback" not in captured.err and KEY not in captured.err
+    assert "0 final image(s) beside the drafts, 1 failed" in captured.out
+    assert len(openai_fake.hits) == 1 and not list((image_project / "renders").rglob("*.png"))
+    project = Project.open(image_project)
+    assert project.images_for(project.scenes[0].id) == []
+    [entry] = Ledger(project.folder).entries()
+    assert (entry.status, entry.charged) == ("failed", Decimal(0))
+    project.close()
+
+
+def test_cli_scenes_go_with_final(image_project, capsys):
+    from studio.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["render", str(image_project), "--scenes", "1"])
+    assert usage.value.code == 2 and "--scenes goes with --final" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["render", str(image_project), "--final", "--lines", "1", "--scenes", "1"])
+    assert "one at a time" in capsys.readouterr().err
+
+
+def test_image_drafts_are_in_the_ledger_and_priced_at_the_final_engine(image_project, registry):
+    """What drafting scene images locally saved: each draft rendered (not a cache hit, not a
+    cleanup) at the final engine's price, in `studio cost` and the Cost panel."""
+    from studio.engines.prices import PriceTable
+    from studio.jobs.costs import cost_report
+
+    project = Project.open(image_project)
+    engine = imaging.image_engine(project, registry)
+    scene = project.scenes[0].id
+    prompt, fmt = project.scene_prompt(scene), project.manifest.format
+    first = imaging.commit(project, imaging.generate(project.folder, project.image_takes, scene, prompt, fmt, engine,
+                                                     NullState(), seed=7))
+    imaging.commit(project, imaging.generate(project.folder, project.image_takes, scene, prompt, fmt, engine,
+                                             NullState(), seed=8))
+    again = imaging.generate(project.folder, project.image_takes, scene, prompt, fmt, engine, NullState(), seed=7)
+    assert again.cached and imaging.commit(project, again).id == first.id
+    imaging.commit(project, imaging.cleanup(project.folder, project.image_takes, scene, first, "auto_contrast",
+                                            NullState()))
+
+    entries = Ledger(project.folder).entries()
+    assert [(e.tier, e.cached, e.ref) for e in entries] == [("draft", False, scene)] * 2 + [("draft", True, scene)]
+    assert all(e.engine == "diffusers" and e.charged == 0 and e.usage["images"] == 1 for e in entries)
+
+    report = cost_report(project, registry)
+    [saved] = [s for s in report.saved if s.task == "image"]
+    dalle = PriceTable.load().price("openai-image", "dall-e-3")
+    cheapest = min(dalle.sizes.values())  # a draft size the service does not sell is priced at its cheapest
+    assert (saved.engine, saved.model, saved.amount) == ("openai-image", "dall-e-3", 2 * cheapest)
+    assert report.spent == 0 and f"would have cost ${2 * cheapest:.2f}" in " ".join(report.lines())
     project.close()

@@ -11,7 +11,7 @@ import pytest
 
 from studio.engines.base import NullState
 from studio.engines.hosted.http import HostedError
-from studio.engines.prices import PriceTable
+from studio.engines.prices import PriceTable, format_money, money
 from studio.errors import Cancelled
 from studio.jobs.ledger import LEDGER, Budget, BudgetExceeded, Entry, Ledger, render_paid
 from studio.project.storage import atomic_write_bytes
@@ -21,6 +21,16 @@ from .fakes import Fault, wav_bytes
 
 TEXT = "A premium take, for the one line that matters."  # 46 characters
 LONG = "y" * 1234
+
+
+def _at_list_price(engine: str, model: str, characters: int) -> Decimal:
+    """`characters` at resources/prices.json's price, worked out here rather than by the engine."""
+    price = PriceTable.load().price(engine, model)
+    return money(price.amount * characters / price.per)
+
+
+ELEVEN = _at_list_price("elevenlabs", "eleven_multilingual_v2", len(TEXT))  # the fake bills every character
+OPENAI = _at_list_price("openai-tts", "tts-1", len(LONG))
 
 
 def _take(folder, engine, request, state):
@@ -41,9 +51,9 @@ def test_the_ledger_is_right_to_the_cent(tmp_path, paid_fakes, keys, eleven_fake
     budget = Budget(ledger, "5.00")
     assert eleven.paid and openai.paid
 
-    _paid(ledger, budget, project, eleven, TEXT)  # ElevenLabs billed 46 characters: $0.0138
-    _paid(ledger, budget, project, openai, LONG)  # 1234 at $15 per 1M: $0.01851
-    eleven_fake.script(Fault(cut=True))  # billed, then the connection broke: $0.0138
+    _paid(ledger, budget, project, eleven, TEXT)  # ElevenLabs billed 46 characters
+    _paid(ledger, budget, project, openai, LONG)  # 1234 characters, priced from the list
+    eleven_fake.script(Fault(cut=True))  # billed, then the connection broke
     with pytest.raises(HostedError):
         _paid(ledger, budget, project, eleven, TEXT)
     openai_fake.script(*[Fault(status=500)] * 3)  # three 500s: nothing billed
@@ -56,40 +66,42 @@ def test_the_ledger_is_right_to_the_cent(tmp_path, paid_fakes, keys, eleven_fake
         _paid(ledger, budget, project, eleven, TEXT, state)
     ledger.record("kokoro-onnx", "kokoro-82m", "tts", "draft", seconds=0.8, usage={"characters": 120}, ref="line-2")
 
-    assert ledger.spent() == Decimal("0.04611")
-    assert budget.remaining() == Decimal("4.95389")
+    assert ledger.spent() == 2 * ELEVEN + OPENAI
+    assert budget.remaining() == Decimal("5.00") - 2 * ELEVEN - OPENAI
     [ok, ok2, cut, errored, cancelled, draft] = ledger.entries()
-    assert (ok.status, ok.charged, ok.charge_source, ok.estimated) == ("done", Decimal("0.0138"), "provider", Decimal("0.0138"))
-    assert (ok2.charged, ok2.charge_source, ok2.usage) == (Decimal("0.01851"), "price list", {"characters": 1234})
-    assert (cut.status, cut.charged, cut.charge_source) == ("failed", Decimal("0.0138"), "provider")
+    assert (ok.status, ok.charged, ok.charge_source, ok.estimated) == ("done", ELEVEN, "provider", ELEVEN)
+    assert (ok2.charged, ok2.charge_source, ok2.usage) == (OPENAI, "price list", {"characters": 1234})
+    assert (cut.status, cut.charged, cut.charge_source) == ("failed", ELEVEN, "provider")
     assert (errored.status, errored.charged, errored.charge_source) == ("failed", Decimal(0), "none reported")
     assert (cancelled.status, cancelled.charged) == ("cancelled", Decimal(0))
-    assert errored.estimated == Decimal("0.01851") and ok.tier == "final" and ok.ref == "line-1"
+    assert errored.estimated == OPENAI and ok.tier == "final" and ok.ref == "line-1"
     assert ok.key and ok.model == "eleven_multilingual_v2" and ok.time.endswith("+00:00")
 
     by_engine = ledger.totals("engine")
-    assert by_engine["elevenlabs"].charged == Decimal("0.0276") and by_engine["elevenlabs"].renders == 3
-    assert by_engine["elevenlabs"].failed == 2 and by_engine["openai-tts"].charged == Decimal("0.01851")
+    assert by_engine["elevenlabs"].charged == 2 * ELEVEN and by_engine["elevenlabs"].renders == 3
+    assert by_engine["elevenlabs"].failed == 2 and by_engine["openai-tts"].charged == OPENAI
     assert by_engine["kokoro-onnx"].charged == 0 and by_engine["kokoro-onnx"].renders == 1
-    assert ledger.totals("task")["tts"].charged == Decimal("0.04611")
-    assert ledger.totals("tier")["final"].estimated == Decimal("0.0138") * 3 + Decimal("0.01851") * 2
+    assert ledger.totals("task")["tts"].charged == 2 * ELEVEN + OPENAI
+    assert ledger.totals("tier")["final"].estimated == ELEVEN * 3 + OPENAI * 2
 
     reopened = Ledger(project)  # everything is on disk, exactly
-    assert reopened.entries() == ledger.entries() and reopened.spent() == Decimal("0.04611")
+    assert reopened.entries() == ledger.entries() and reopened.spent() == 2 * ELEVEN + OPENAI
     lines = (project / LEDGER).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 6 and json.loads(lines[0])["charged"] == "0.013800"
+    assert len(lines) == 6 and json.loads(lines[0])["charged"] == f"{ELEVEN:f}"
 
 
 def test_a_paid_call_over_the_cap_sends_nothing_and_says_by_how_much(tmp_path, paid_fakes, keys, eleven_fake):
     project = tmp_path / "project"
     ledger, engine = Ledger(project), eleven_engine(eleven_fake)
-    budget = Budget(ledger, "0.02")
-    _paid(ledger, budget, project, engine, TEXT)  # $0.0138 of $0.02
+    cap = money(ELEVEN * Decimal("1.5"))  # room for one render and a half
+    budget = Budget(ledger, cap)
+    _paid(ledger, budget, project, engine, TEXT)
     with pytest.raises(BudgetExceeded) as caught:
         _paid(ledger, budget, project, engine, TEXT)
     assert str(caught.value) == (
-        "This render would cost about $0.0138 but only $0.0062 of this project's $0.02 budget is left, "
-        "so it would go over by $0.0076: raise the budget in the project's settings, or render something shorter."
+        f"This render would cost about {format_money(ELEVEN)} but only {format_money(cap - ELEVEN)} of this "
+        f"project's {format_money(cap)} budget is left, so it would go over by {format_money(2 * ELEVEN - cap)}: "
+        "raise the budget in the project's settings, or render something shorter."
     )
     assert len(eleven_fake.hits) == 1  # the refused call sent nothing
     assert len(ledger.entries()) == 1  # and cost nothing
@@ -167,9 +179,10 @@ def test_what_the_drafts_would_have_cost_at_the_premium_price(tmp_path):
     ledger.record("diffusers", "sd", "image", "draft", usage={"images": 1, "size": "512x512"})
     ledger.record("diffusers", "sd", "image", "draft", usage={"images": 1, "size": "1024x1792"})
     prices = PriceTable.load(tmp_path / "absent.json")
-    # 1584 characters at $0.30 per 1K = $0.4752; at $15 per 1M = $0.02376
-    assert ledger.drafts_at(prices.price("elevenlabs", "eleven_multilingual_v2")) == Decimal("0.4752")
-    assert ledger.drafts_at(prices.price("openai-tts", "tts-1")) == Decimal("0.02376")
+    # 1584 characters at each list price (e.g. $15 per 1M: $0.02376)
+    assert ledger.drafts_at(prices.price("elevenlabs", "eleven_multilingual_v2")) == _at_list_price(
+        "elevenlabs", "eleven_multilingual_v2", 1584)
+    assert ledger.drafts_at(prices.price("openai-tts", "tts-1")) == _at_list_price("openai-tts", "tts-1", 1584)
     # 512×512 is not sold: priced at the cheapest size ($0.040); 1024×1792 at its own ($0.080)
     assert ledger.drafts_at(prices.price("openai-image", "dall-e-3")) == Decimal("0.12")
 

@@ -21,10 +21,13 @@ def test_estimates_match_hand_computed_figures():
     # tts-1-hd: $30.00 per 1M → $0.03702
     hd = OpenAISpeechEngine(model="tts-1-hd")
     assert hd.quote(hd.request(text, "alloy", 1.0)).money == Decimal("0.03702")
-    # ElevenLabs multilingual v2: $0.30 per 1K characters → 1234 × 0.30 / 1000 = $0.3702
+    # ElevenLabs multilingual v2: $0.12 per 1K characters → 1234 × 0.12 / 1000 = $0.14808
     eleven = ElevenLabsEngine()
-    assert eleven.quote(eleven.request(text, "", 1.0)).money == Decimal("0.3702")
-    assert eleven.estimate(eleven.request(text, "", 1.0)).money == pytest.approx(0.3702)
+    assert eleven.quote(eleven.request(text, "", 1.0)).money == Decimal("0.14808")
+    assert eleven.estimate(eleven.request(text, "", 1.0)).money == pytest.approx(0.14808)
+    # Flash v2.5: one credit per two characters, $0.06 per 1K → $0.07404
+    flash = ElevenLabsEngine(model="eleven_flash_v2_5")
+    assert flash.quote(flash.request(text, "", 1.0)).money == Decimal("0.07404")
     # dall-e-3 1024×1792 standard $0.080; hd $0.120
     images = OpenAIImageEngine()
     assert images.quote(images.request("a", width=1024, height=1792)).money == Decimal("0.08")
@@ -32,6 +35,10 @@ def test_estimates_match_hand_computed_figures():
     assert hd_images.quote(hd_images.request("a", width=1024, height=1792)).money == Decimal("0.12")
     # whisper-1: $0.006 per minute → 95 s = $0.0095
     assert OpenAITranscriptionEngine().quote(95).money == Decimal("0.0095")
+    # gpt-4o-transcribe: the same $0.006 a minute; gpt-4o-mini-tts: about $16 per 1M characters → $0.019744
+    assert OpenAITranscriptionEngine(model="gpt-4o-transcribe").quote(95).money == Decimal("0.0095")
+    mini = OpenAISpeechEngine(model="gpt-4o-mini-tts")
+    assert mini.quote(mini.request(text, "alloy", 1.0)).money == Decimal("0.019744")
 
 
 def test_every_built_in_price_says_when_and_where_it_was_checked():

@@ -100,3 +100,65 @@ def test_each_task_offers_the_registry_engines(studio, task):
     assert set(studio.registry.ids(task)) <= offered
     assert form.final.itemData(0) == ""  # "None: drafts only"
     dialog.deleteLater()
+
+
+def test_every_task_routes_and_the_final_image_engine_settings_go_into_stitch_toml(studio, memory_keyring):  # noqa: F811
+    dialog = ProjectSettingsDialog(studio)
+    assert set(dialog.tasks) == {"tts", "stt", "image", "cleanup"}
+    cleanup = dialog.tasks["cleanup"]
+    assert cleanup.draft.currentText() == "OpenCV, built in" and cleanup.final_id() == ""
+    assert not cleanup.fields["model"].isEnabled() and "voice" not in cleanup.fields
+    image = dialog.tasks["image"]
+    image.final.setCurrentIndex(image.final.findData("openai-image"))
+    image.fields["base_url"].setText("http://127.0.0.1:9000/v1")
+    image.fields["model"].setText("gpt-image-1")
+    image.key.setText(KEY)
+    stt = dialog.tasks["stt"]
+    stt.final.setCurrentIndex(stt.final.findData("openai-stt"))
+    stt.fields["model"].setText("gpt-4o-transcribe")
+    assert dialog.save() and image.key.text() == ""
+    dialog.deleteLater()
+
+    folder = Path(studio.project.folder)
+    manifest = Manifest.load(folder)
+    assert manifest.route("image") == ("diffusers", "openai-image")
+    assert manifest.route("cleanup") == ("opencv", "")
+    assert manifest.engine_settings("openai-image") == {"base_url": "http://127.0.0.1:9000/v1", "model": "gpt-image-1"}
+    assert manifest.engine_settings("openai-stt") == {"model": "gpt-4o-transcribe"}
+    text = (folder / "stitch.toml").read_text()
+    assert "[engines.openai-image]" in text and "[routing.image]" in text
+    assert secrets.get_key("openai-compatible:127.0.0.1:9000").reveal() == KEY
+    for path in folder.rglob("*"):
+        assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
+
+
+def test_take_checks_and_dont_ask_under_are_the_creators_settings_and_can_be_reset(studio):
+    from studio.settings import Settings
+
+    assert not studio.settings.check_takes  # the Qt tests' settings: no self-check
+    dialog = ProjectSettingsDialog(studio)
+    assert not dialog.check_takes.isChecked() and dialog.ask_under.value() == 0
+    assert dialog.ask_under.text() == "always ask" and not dialog.always_ask.isEnabled()
+    dialog.check_takes.setChecked(True)
+    dialog.ask_under.setValue(2.5)
+    assert dialog.always_ask.isEnabled()
+    assert dialog.save()
+    dialog.deleteLater()
+
+    on_disk = Settings.load()
+    assert on_disk.check_takes is True and on_disk.final_ask_under == 2.5
+    assert studio.voice_tools.checks.automatic  # the window's checker listens to new takes now
+    toml = (Path(studio.project.folder) / "stitch.toml").read_text()
+    assert "ask_under" not in toml and "check_takes" not in toml  # the creator's, not the project's
+
+    # "Don't ask again" chosen in a confirm dialog is undone here.
+    again = ProjectSettingsDialog(studio)
+    assert again.check_takes.isChecked() and again.ask_under.value() == 2.5
+    again.always_ask.click()
+    again.check_takes.setChecked(False)
+    assert again.ask_under.value() == 0 and again.save()
+    again.deleteLater()
+    on_disk = Settings.load()
+    assert on_disk.final_ask_under == 0 and on_disk.check_takes is False
+    assert not studio.voice_tools.checks.automatic
+
