@@ -2,8 +2,10 @@
 
 Every render runs as a job (`studio.jobs.imaging`, on the model lane; cleanups on
 the io lane) and lands in the grid when it finishes; the project records it on the
-UI thread. Esc or Cancel stops them. Nothing here renders or reads pixels except
-the thumbnails, which Qt scales while reading.
+UI thread. Esc or Cancel stops them. Nothing here reads pixels: thumbnails come
+from `image_thumbs.Thumbnails` (read off the UI thread, a placeholder until then).
+"Remove background…" and "Fit to format…" open the cleanup
+dialog (`image_cleanup.py`) where the creator draws the box or moves the frame.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImageReader, QKeySequence, QPixmap
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -31,14 +33,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shiboken6 import isValid
+
 from studio.errors import StudioError
 from studio.jobs import imaging
 from studio.project.images import creator_pictures
+from studio.ui.image_thumbs import Thumbnails, thumbnail_key
 
 log = logging.getLogger(__name__)
 
 TAKE_ID = Qt.ItemDataRole.UserRole + 1
+THUMB_KEY = Qt.ItemDataRole.UserRole + 2
 THUMB = 132
+HAND_CLEANUPS = ("remove_background", "fit_to_format")  # these open the cleanup dialog first
 _SOURCES = {"panel": "Prompt set here", "script": "Prompt from the script's [image: …] direction",
             "suggested": "Suggested from the scene's words: edit it to make it yours"}
 
@@ -70,7 +77,9 @@ class ImagePanel(QWidget):
         self._unsubscribe = None
         self._keys: set[str] = set()
         self._ids = itertools.count(1)
-        self._thumbs: dict[str, QIcon] = {}
+        self.thumbs = Thumbnails(self)
+        self.thumbs.arrived.connect(self._thumbnails_arrived)
+        self.cleanup_dialog = None
         self._build()
         self._refresh_buttons()
 
@@ -135,7 +144,7 @@ class ImagePanel(QWidget):
         self.cleanup_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         cleanup_menu = QMenu(self.cleanup_button)
         for operation, label in imaging.CLEANUPS.items():
-            cleanup_menu.addAction(label, lambda op=operation: self.cleanup(op))
+            cleanup_menu.addAction(label + ("…" if operation in HAND_CLEANUPS else ""), lambda op=operation: self.cleanup(op))
         self.cleanup_button.setMenu(cleanup_menu)
         self.add_button = QToolButton()
         self.add_button.setText("Add picture")
@@ -170,7 +179,7 @@ class ImagePanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self.project, self.scene_id = project, None
-        self._thumbs.clear()
+        self.thumbs.clear()
         if project is not None:
             self._unsubscribe = project.subscribe(lambda _event, _line: self.refresh())
             if project.scenes:
@@ -225,32 +234,35 @@ class ImagePanel(QWidget):
         if self.grid.iconSize() != QSize(width, height):
             self.grid.setIconSize(QSize(width, height))
             self.grid.setGridSize(QSize(max(width, 112) + 16, height + 44))
+        self.thumbs.set_box(QSize(width, height))
 
     def _fill_grid(self) -> None:
         selected = self.selected_take()
         keep = selected.id if selected else None
         chosen = self.project.chosen_image(self.scene_id)
         self.grid.clear()
+        wanted: dict[str, str] = {}
         for take in self.project.images_for(self.scene_id):
-            item = QListWidgetItem(self._icon(take.path), _caption(take, chosen))
+            key = thumbnail_key(self.project.folder, take.path)
+            icon = self.thumbs.icon(key)
+            if icon is None:
+                icon = self.thumbs.placeholder
+                wanted.setdefault(key, take.path)
+            item = QListWidgetItem(icon, _caption(take, chosen))
             item.setData(TAKE_ID, take.id)
-            item.setToolTip(take.prompt or take.path)
+            item.setData(THUMB_KEY, key)
+            item.setToolTip(_tooltip(take))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.grid.addItem(item)
             if take.id == keep:
                 self.grid.setCurrentItem(item)
+        self.thumbs.load(self.project.folder, wanted)
 
-    def _icon(self, relative: str) -> QIcon:
-        icon = self._thumbs.get(relative)
-        if icon is None:
-            reader = QImageReader(str(Path(self.project.folder) / relative))
-            size = reader.size()
-            if size.isValid():
-                reader.setScaledSize(size.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio))
-            image = reader.read()
-            icon = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
-            self._thumbs[relative] = icon
-        return icon
+    def _thumbnails_arrived(self, keys: set) -> None:
+        for row in range(self.grid.count()):  # items are looked up now: the grid may have been refilled
+            item = self.grid.item(row)
+            if item.data(THUMB_KEY) in keys:
+                item.setIcon(self.thumbs.icon(item.data(THUMB_KEY)))
 
     def selected_take(self):
         item = self.grid.currentItem()
@@ -313,13 +325,48 @@ class ImagePanel(QWidget):
         folder, store, scene_id = self.project.folder, self.project.image_takes, self.scene_id
         self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state))
 
-    def cleanup(self, operation: str) -> None:
+    def cleanup(self, operation: str):
+        """Auto contrast at once; the other cleanups after the creator drew the box or placed the frame.
+        Returns the dialog when one opened."""
         take = self.selected_take()
         if take is None:
-            return
-        folder, store, scene_id, fmt = self.project.folder, self.project.image_takes, self.scene_id, self.project.manifest.format
+            return None
+        if operation not in HAND_CLEANUPS:
+            self.run_cleanup(take, operation)
+            return None
+        from studio.ui.image_cleanup import CleanupDialog, read_picture
+
+        project, fmt = self.project, self.project.manifest.format
+        dialog = CleanupDialog(operation, fmt, imaging.CLEANUPS[operation], self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        path = str(Path(project.folder) / take.path)
+        key = f"image-cleanup-picture:{next(self._ids)}"
+
+        def shown(found) -> None:
+            if isValid(dialog):
+                dialog.show_picture(*found)
+
+        def failed(exc) -> None:
+            if isValid(dialog):
+                dialog.show_problem(exc.message if isinstance(exc, StudioError) else "The picture could not be read: see the log.")
+
+        def applied() -> None:
+            if self.project is project:
+                self.run_cleanup(take, operation, **dialog.values())
+
+        dialog.accepted.connect(applied)
+        dialog.finished.connect(lambda _result: self.window.jobs.cancel(key))
+        self.cleanup_dialog = dialog
+        dialog.open()
+        self.window.jobs.start(lambda state: read_picture(path, find_subject=operation == "remove_background"),
+                               key, "Reading the picture", shown, failed, lane="io")
+        return dialog
+
+    def run_cleanup(self, take, operation: str, rect=None, focus=(0.5, 0.5)) -> None:
+        folder, store, scene_id, fmt = self.project.folder, self.project.image_takes, take.scene_id, self.project.manifest.format
         self._start(imaging.CLEANUPS[operation],
-                    lambda state: imaging.cleanup(folder, store, scene_id, take, operation, state, fmt=fmt), lane="io")
+                    lambda state: imaging.cleanup(folder, store, scene_id, take, operation, state, fmt=fmt,
+                                                  focus=focus, rect=rect), lane="io")
 
     def toggle_pin(self) -> None:
         take = self.selected_take()
@@ -418,6 +465,20 @@ def _caption(take, chosen) -> str:
             "variation": f"variation · seed {take.seed}", "final": "final"}.get(take.kind, f"seed {take.seed}")
     marks = (["pinned"] if take.pinned else []) + (["✓ in use"] if chosen is not None and chosen.id == take.id else [])
     return "\n".join([kind] + ([" · ".join(marks)] if marks else []))
+
+
+def _tooltip(take) -> str:
+    """The prompt; for a cleanup, what it did and where (the box or the focus, in the picture's pixels)."""
+    if take.kind != "cleanup":
+        return take.prompt or take.path
+    done = imaging.CLEANUPS.get(take.request.get("operation", ""), "Cleanup")
+    if take.request.get("rect"):
+        x, y, w, h = take.request["rect"]
+        done += f" inside the box {w}×{h} at ({x}, {y})"
+    if take.request.get("focus"):
+        fx, fy = take.request["focus"]
+        done += f" to {take.request.get('format', '')} around {fx:.0%} across, {fy:.0%} down"
+    return "\n".join(filter(None, [done, take.prompt]))
 
 
 def _row(*widgets) -> QHBoxLayout:
