@@ -16,6 +16,9 @@ TRACKS = ("voice", "image", "music", "caption")
 DEFAULT_GAP = 0.35
 MIN_CLIP = 1 / 30  # one frame of the presets
 Rect = tuple[float, float, float, float]  # x, y, width, height as fractions of the framed image
+# Where a slow pan travels, in the creator's words; "centre" only zooms.
+DIRECTIONS = ("centre", "left to right", "right to left", "top to bottom", "bottom to top")
+MAX_ZOOM = 4.0
 
 
 def centred(zoom: float) -> Rect:
@@ -45,12 +48,51 @@ class PanZoom:
         """How much the image is magnified at most (decides how large it is kept in memory)."""
         return max(1.0 / min(r[2], r[3]) for r in (self.start_rect, self.end_rect))
 
+    @property
+    def zooms(self) -> tuple[float, float]:
+        """How much the image is magnified at the start and at the end."""
+        return 1.0 / self.start_rect[2], 1.0 / self.end_rect[2]
+
+    @property
+    def direction(self) -> str:
+        """Which of DIRECTIONS the view travels (the larger of its moves across and down)."""
+        (x0, y0), (x1, y1) = (_centre(self.start_rect), _centre(self.end_rect))
+        dx, dy = x1 - x0, y1 - y0
+        if max(abs(dx), abs(dy)) < 1e-3:
+            return "centre"
+        if abs(dx) >= abs(dy):
+            return "left to right" if dx > 0 else "right to left"
+        return "top to bottom" if dy > 0 else "bottom to top"
+
+    @classmethod
+    def framing(cls, start_zoom: float, end_zoom: float, direction: str = "centre") -> "PanZoom":
+        """From zooms (1 shows the whole picture) and a direction: the view starts at one side
+        of the picture and ends at the other, centred across the way it travels."""
+        if direction not in DIRECTIONS:
+            raise TimelineError(f"A pan goes {', '.join(DIRECTIONS[:-1])} or {DIRECTIONS[-1]}, not {direction!r}.")
+        if not (1.0 <= start_zoom <= MAX_ZOOM and 1.0 <= end_zoom <= MAX_ZOOM):
+            raise TimelineError(f"A zoom must be between 1× (the whole picture) and {MAX_ZOOM:g}×.")
+        sides = {"left to right": ((0.0, 0.5), (1.0, 0.5)), "right to left": ((1.0, 0.5), (0.0, 0.5)),
+                 "top to bottom": ((0.5, 0.0), (0.5, 1.0)), "bottom to top": ((0.5, 1.0), (0.5, 0.0))}
+        (ax, ay), (bx, by) = sides.get(direction, ((0.5, 0.5), (0.5, 0.5)))
+        return cls(_rect_at(start_zoom, ax, ay), _rect_at(end_zoom, bx, by))
+
     def to_dict(self) -> dict:
         return {"start": list(self.start_rect), "end": list(self.end_rect)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PanZoom":
         return cls(tuple(map(float, d["start"])), tuple(map(float, d["end"])))  # type: ignore[arg-type]
+
+
+def _centre(rect: Rect) -> tuple[float, float]:
+    return rect[0] + rect[2] / 2, rect[1] + rect[3] / 2
+
+
+def _rect_at(zoom: float, ax: float, ay: float) -> Rect:
+    """The rect magnified `zoom` times, as far towards (ax, ay) (0 left/top, 1 right/bottom) as the picture allows."""
+    size = 1.0 / float(zoom)
+    return ((1.0 - size) * ax, (1.0 - size) * ay, size, size)
 
 
 @dataclass(frozen=True)
@@ -117,6 +159,7 @@ class Timeline:
     # What it was laid out from, so a change of gap can lay it out again.
     voice_items: tuple[VoiceItem, ...] = ()
     scene_items: tuple[SceneItem, ...] = ()
+    line_gaps: tuple[tuple[str, float], ...] = ()  # (line id, gap before it) where not `gap`
 
     @property
     def duration(self) -> float:
@@ -179,12 +222,62 @@ class Timeline:
         return replace(self, ducking=Ducking(float(amount_db), float(attack), float(release)))
 
     def set_gap(self, gap: float) -> "Timeline":
-        gap = float(gap)
-        if not 0.0 <= gap <= 10.0:
-            raise TimelineError("The gap between lines must be between 0 and 10 seconds.")
+        gap = _checked_gap(gap)
         if not self.voice_items:
             return replace(self, gap=gap)
         return layout(self.voice_items, self.scene_items, gap=gap, previous=self)
+
+    def gap_before(self, line_id: str) -> float:
+        """The silence the layout leaves before a line: its own gap, else the timeline's (none before the first)."""
+        return dict(self.line_gaps).get(line_id, self._usual_gap(line_id))
+
+    def _usual_gap(self, line_id: str) -> float:
+        first = self.voice_items[0][0] if self.voice_items else None
+        return 0.0 if line_id == first else self.gap
+
+    def with_line_gap(self, line_id: str, gap: float | None) -> "Timeline":
+        """The gap before one line recorded (None: back to the timeline's gap), not yet laid out;
+        the line goes back into the flow if it was placed by hand, so the gap shows."""
+        clip = self.clip_for(line_id)
+        if clip is not None and clip.locked:
+            raise TimelineError("This line is locked: unlock it before changing the gap before it.")
+        gaps = dict(self.line_gaps)
+        gaps.pop(line_id, None)
+        if gap is not None and abs(_checked_gap(gap) - self._usual_gap(line_id)) > 1e-9:
+            gaps[line_id] = float(gap)
+        timeline = replace(self, line_gaps=tuple(sorted(gaps.items())))
+        return timeline._with(replace(clip, placed=False)) if clip is not None else timeline
+
+    def set_line_gap(self, line_id: str, gap: float | None) -> "Timeline":
+        """Change the gap before one line and lay the lines after it out again."""
+        return layout(self.voice_items, self.scene_items, gap=self.gap, previous=self.with_line_gap(line_id, gap))
+
+    def trim_edge(self, clip_id: str, edge: str, t: float) -> "Timeline":
+        """Drag a clip's start or end edge to time t: the other edge stays where it is.
+
+        A sound's start cannot go before the start of its file, nor its end past the file's
+        end; a still has no such limit (its picture is the same at every moment).
+        """
+        clip = self._editable(clip_id)
+        t, still = float(t), clip.track == "image"
+        if edge == "start":
+            earliest = 0.0 if still else max(0.0, clip.start - clip.in_point)
+            t = min(max(t, earliest), clip.end - MIN_CLIP)
+            in_point = clip.in_point if still else clip.in_point + (t - clip.start)
+            return self._with(replace(clip, start=t, in_point=max(0.0, in_point), duration=clip.end - t, placed=True))
+        if edge == "end":
+            latest = float("inf") if clip.source_duration is None else clip.start + clip.source_duration - clip.in_point
+            t = min(max(t, clip.start + MIN_CLIP), latest)
+            return self._with(replace(clip, duration=t - clip.start, placed=True))
+        raise TimelineError(f"A clip has a start edge and an end edge, not {edge!r}.")
+
+    def set_fades(self, clip_id: str, fade_in: float, fade_out: float) -> "Timeline":
+        clip = self.clip(clip_id)
+        if fade_in < 0 or fade_out < 0:
+            raise TimelineError("A fade lasts 0 seconds or more.")
+        if fade_in + fade_out > clip.duration + 1e-9:
+            raise TimelineError(f"The fades are longer than the clip ({clip.duration:.1f} s): shorten one of them.")
+        return self._with(replace(clip, fade_in=float(fade_in), fade_out=float(fade_out)))
 
     def remove(self, clip_id: str) -> "Timeline":
         self.clip(clip_id)
@@ -214,6 +307,13 @@ class Timeline:
                     best, best_distance = candidate, abs(candidate - start)
         return best
 
+    def snap_time(self, t: float, threshold: float = 0.1, extra: tuple[float, ...] = (),
+                  exclude: str | None = None) -> float:
+        """The time to use for a dragged edge: the nearest clip edge (or extra point) within threshold."""
+        points = [0.0, *extra] + [e for c in self.clips if c.id != exclude for e in (c.start, c.end)]
+        near = min(points, key=lambda p: abs(p - t))
+        return near if abs(near - t) < threshold else max(0.0, t)
+
     # -- saving --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
@@ -222,6 +322,7 @@ class Timeline:
             "ducking": vars(self.ducking).copy(),
             "voice_items": [list(i) for i in self.voice_items],
             "scene_items": [list(i) for i in self.scene_items],
+            "line_gaps": dict(self.line_gaps),
             "clips": [c.to_dict() for c in self.clips],
         }
 
@@ -234,12 +335,20 @@ class Timeline:
                 ducking=Ducking(**d.get("ducking", {})),
                 voice_items=tuple((str(a), str(b), str(p), float(t)) for a, b, p, t in d.get("voice_items", [])),
                 scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
+                line_gaps=tuple(sorted((str(k), float(v)) for k, v in d.get("line_gaps", {}).items())),
             )
-        except (TypeError, ValueError, KeyError) as exc:
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise TimelineError(
                 "The saved timeline is damaged and could not be read: lay it out again from the script.",
                 detail=repr(exc),
             ) from exc
+
+
+def _checked_gap(gap: float) -> float:
+    gap = float(gap)
+    if not 0.0 <= gap <= 10.0:
+        raise TimelineError("The gap between lines must be between 0 and 10 seconds.")
+    return gap
 
 
 def _narration_end(clips) -> float:
@@ -275,6 +384,8 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
     With `previous`, locked clips stay where they are and push the lines that would
     overlap them; a line moved by hand stays where it was put while it still fits (a
     new take included); trims of an unchanged take, pan/zoom, gains and music are kept.
+    An image moved or trimmed by hand stays as it was put, like a locked one; the gap
+    before a line is its own where the creator set one (`Timeline.line_gaps`).
     """
     voice_items = tuple((str(a), str(b), str(p), float(d)) for a, b, p, d in voice_items)
     scene_items = tuple((str(s), None if p is None else str(p)) for s, p in scene_items)
@@ -289,11 +400,13 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
             voice[line_id] = _carry(before, wav, duration)
             taken.append((voice[line_id].start, voice[line_id].end))
 
-    cursor = 0.0
+    gaps = dict(previous.line_gaps) if previous else {}
+    said = None  # where the last line laid out so far ends
     for line_id, _scene, wav, duration in voice_items:
         if line_id in voice:  # locked
-            cursor = max(cursor, voice[line_id].end + gap)
+            said = max(said or 0.0, voice[line_id].end)
             continue
+        cursor = gaps.get(line_id, 0.0) if said is None else said + gaps.get(line_id, gap)
         before = old.get(f"voice:{line_id}")
         if before is not None:
             clip = _carry(before, wav, duration)
@@ -305,7 +418,7 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
         clip = replace(clip, start=start)
         voice[line_id] = clip
         taken.append((clip.start, clip.end))
-        cursor = max(cursor, clip.end + gap)
+        said = max(said or 0.0, clip.end)
 
     clips: list[Clip] = list(voice.values())
     clips += _image_clips(voice_items, scene_items, voice, old)
@@ -315,7 +428,10 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
             c = replace(c, duration=max(MIN_CLIP, end))
         if c.track in ("music", "caption"):
             clips.append(c)
-    return Timeline(tuple(clips), gap=float(gap), ducking=ducking, voice_items=voice_items, scene_items=scene_items)
+    known = {line_id for line_id, *_ in voice_items}
+    line_gaps = tuple((k, v) for k, v in sorted(gaps.items()) if k in known)
+    return Timeline(tuple(clips), gap=float(gap), ducking=ducking, voice_items=voice_items, scene_items=scene_items,
+                    line_gaps=line_gaps)
 
 
 def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str, Clip]) -> list[Clip]:
@@ -329,7 +445,7 @@ def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str
     locked = []
     for scene_id in order:
         before = old.get(f"image:{scene_id}")
-        if before is not None and before.locked and images.get(scene_id):
+        if before is not None and (before.locked or before.placed) and images.get(scene_id):
             locked.append(replace(before, source=images[scene_id]))
     locked_scenes = {c.ref for c in locked}
     clips = list(locked)

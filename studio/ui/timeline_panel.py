@@ -4,7 +4,8 @@ Edits are values: each one replaces the `Timeline` (the old one goes on the undo
 stack) and is saved to .stitch/timeline.json at once. A change in the project (a new
 take, an edited script) lays the timeline out again from the current one, so locks
 and hand placements stay. Waveforms, thumbnails and the narration mix are made in
-jobs on the "io" lane.
+jobs on the "io" lane. The strip under the tracks (timeline_controls) edits gaps,
+ducking, fades and framing; the Preview dock shows the picture at the playhead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from studio.errors import StudioError
-from studio.ui.timeline_view import Clock, TimelineHeader, TimelineView, clip_labels, guarded, stamp
+from studio.ui.preview import Preview, install_preview
+from studio.ui.timeline_controls import ClipControls, Clock, TimelineHeader
+from studio.ui.timeline_view import TimelineView, clip_labels, guarded, stamp
 
 MIX_FILE = Path(".stitch") / "preview" / "timeline-mix.wav"
 THUMB = QSize(72, 40)
@@ -38,16 +41,27 @@ class TimelinePanel(QWidget):
 
         self.header = TimelineHeader()
         self.view = TimelineView()
+        self.controls = ClipControls()
+        self.preview = Preview(window.jobs)  # docked beside the window's panels by install_timeline
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(self.header)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.controls)
 
         self._later = QTimer(self, singleShot=True, interval=250, timeout=self.rebuild)
         self._tick = QTimer(self, interval=40, timeout=self._advance)
         self.view.clip_clicked.connect(self.clip_clicked)
         self.view.clip_dragged.connect(self.move)
+        self.view.clip_trimmed.connect(self.trim)
         self.view.seek.connect(self.seek)
+        self.view.scrubbed.connect(self.scrub)
+        self.view.playhead_moved.connect(self.preview.show_at)
+        self.controls.gap_changed.connect(self.set_gap)
+        self.controls.line_gap_changed.connect(self.set_line_gap)
+        self.controls.ducking_changed.connect(self.set_ducking)
+        self.controls.fades_changed.connect(self.set_fades)
+        self.controls.framing_changed.connect(self.set_framing)
         self.view.key.connect(self._key)
         self.header.play.clicked.connect(self.play_pause)
         self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
@@ -92,6 +106,8 @@ class TimelinePanel(QWidget):
         if self.project is None:
             self.timeline, self.cues = None, []
             self.view.show_timeline(None, {}, [])
+            self.preview.show_timeline(None, None, [], "16:9")
+            self.controls.show_clip(None, None)
             self.header.hint.setText("")
             return
         from studio.render.from_project import build_timeline, lines_without_takes
@@ -104,6 +120,8 @@ class TimelinePanel(QWidget):
                                  if missing else "")
         if timeline != self.timeline:
             self._set(timeline)
+        else:  # the project's format may have changed
+            self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
 
     def _set(self, timeline) -> None:
         from studio.render.from_project import save_timeline, timeline_cues
@@ -114,6 +132,7 @@ class TimelinePanel(QWidget):
         selected = self.view.selected if any(c.id == self.view.selected for c in timeline.clips) else None
         self.view.show_timeline(timeline, clip_labels(self.project, timeline), self.cues)
         self.view.select(selected)
+        self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
         self._sync_lock()
         self._fetch_media()
 
@@ -130,7 +149,64 @@ class TimelinePanel(QWidget):
             moved = guarded(self.say, self.timeline.move, clip_id, start)
             if moved is None:
                 self._set(self.timeline)  # put the dragged block back
-            self._apply(moved, "Move clip")
+            self._apply(self._fill_around(moved, clip_id), "Move clip")
+
+    def trim(self, clip_id: str, edge: str, t: float) -> None:
+        if self.timeline is not None:
+            trimmed = guarded(self.say, self.timeline.trim_edge, clip_id, edge, t)
+            if trimmed is None:
+                self._set(self.timeline)  # put the dragged edge back
+            self._apply(self._fill_around(trimmed, clip_id), "Trim clip")
+
+    def _fill_around(self, timeline, clip_id: str):
+        """An image moved or trimmed by hand: the other scenes' images are laid out around it at once."""
+        from studio.render.from_project import relayout
+
+        if timeline is None or timeline.clip(clip_id).track != "image":
+            return timeline
+        return guarded(self.say, relayout, self.project, timeline, timeline.gap)
+
+    def set_gap(self, gap: float) -> None:
+        """The gap between all lines: the script is laid out again (locked clips stay)."""
+        from studio.render.from_project import relayout
+
+        if self.timeline is not None and abs(gap - self.timeline.gap) > 1e-9:
+            self._apply(guarded(self.say, relayout, self.project, self.timeline, gap), "Change the gap")
+            self._sync_controls()
+
+    def set_line_gap(self, line_id: str, gap: float) -> None:
+        from studio.render.from_project import relayout
+
+        if self.timeline is None:
+            return
+        recorded = guarded(self.say, self.timeline.with_line_gap, line_id, gap)
+        if recorded is not None:
+            self._apply(guarded(self.say, relayout, self.project, recorded, self.timeline.gap), "Change a gap")
+        self._sync_controls()
+
+    def set_ducking(self, amount_db: float, attack: float, release: float) -> None:
+        if self.timeline is not None:
+            self._apply(guarded(self.say, self.timeline.set_ducking, amount_db, attack, release), "Change ducking")
+            self._sync_controls()
+
+    def set_fades(self, clip_id: str, fade_in: float, fade_out: float) -> None:
+        if self.timeline is not None:
+            self._apply(guarded(self.say, self.timeline.set_fades, clip_id, fade_in, fade_out), "Change fades")
+            self._sync_controls()
+
+    def set_framing(self, clip_id: str, start_zoom: float, end_zoom: float, direction: str) -> None:
+        from studio.render.timeline import PanZoom
+
+        if self.timeline is None:
+            return
+        framing = guarded(self.say, PanZoom.framing, start_zoom, end_zoom, direction)
+        if framing is not None:
+            self._apply(guarded(self.say, self.timeline.set_pan_zoom, clip_id, framing), "Change framing")
+        self._sync_controls()
+
+    def _sync_controls(self) -> None:
+        """Show the timeline's values again (a refused edit puts the old number back)."""
+        self.controls.show_clip(self.timeline, self.view.selected)
 
     def toggle_lock(self) -> None:
         clip_id = self.view.selected
@@ -163,6 +239,7 @@ class TimelinePanel(QWidget):
         {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock}[name]()
 
     def _sync_lock(self) -> None:
+        self._sync_controls()
         clip_id = self.view.selected
         locked = bool(self.timeline and clip_id and self.timeline.clip(clip_id).locked)
         self.header.lock.setChecked(locked)
@@ -182,9 +259,14 @@ class TimelinePanel(QWidget):
 
     def show_line(self, line_id) -> None:
         clip = self.timeline.clip_for(line_id) if self.timeline is not None and line_id else None
-        if clip is not None and clip.id != self.view.selected:
-            self.view.select(clip.id, reveal=True)
-            self._sync_lock()
+        if clip is None or clip.id == self.view.selected:
+            return
+        selected = next((c for c in self.timeline.clips if c.id == self.view.selected), None)
+        scene = next((line.scene_id for line in self.project.lines if line.id == line_id), None)
+        if selected is not None and selected.track == "image" and selected.ref == scene:
+            return  # the image of the line's scene was clicked: it stays selected (and its framing shown)
+        self.view.select(clip.id, reveal=True)
+        self._sync_lock()
 
     # -- waveforms and thumbnails, made in a job --------------------------------------------
     def _fetch_media(self) -> None:
@@ -277,6 +359,12 @@ class TimelinePanel(QWidget):
         self.pause()
         self.window.jobs.cancel("timeline-mix")
 
+    def scrub(self, t: float) -> None:
+        """Dragging along the ruler: the playhead and the preview follow, playback stops."""
+        self.pause()
+        self.view.set_playhead(min(t, self.timeline.duration if self.timeline else 0.0))
+        self.header.time.setText(stamp(self.view.playhead))
+
     def seek(self, t: float) -> None:
         was_playing = self.playing
         self.pause()
@@ -309,8 +397,9 @@ def install_timeline(window: QMainWindow) -> TimelinePanel:
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
     window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    window.resizeDocks([dock], [230], Qt.Orientation.Vertical)
+    window.resizeDocks([dock], [270], Qt.Orientation.Vertical)
     panel.dock = dock
+    panel.preview_dock = install_preview(window, panel.preview)
     window.editor.line_selected.connect(panel.show_line)
 
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
@@ -329,3 +418,4 @@ def install_timeline(window: QMainWindow) -> TimelinePanel:
         file.insertAction(quit_, panel.export_action)
         file.insertSeparator(quit_)
     return panel
+

@@ -1,8 +1,9 @@
 """The timeline under the script: voice, images, music and captions as clips on a time ruler.
 
 The panel shows the project's `Timeline` (studio.render.from_project lays it out) and
-sends the creator's intent back as edits of that value: a drag moves a clip (snapping
-to edges and the playhead), L locks it, Ctrl+Z / Ctrl+Shift+Z undo and redo while the
+sends the creator's intent back as edits of that value: a drag moves a clip, a drag of
+its left or right edge trims it (both snapping to edges and the playhead; the cursor
+says which it will do), a drag along the ruler scrubs, L locks a clip, Ctrl+Z / Ctrl+Shift+Z undo and redo while the
 timeline has the focus, and every edit is saved to .stitch/timeline.json at once.
 Waveform peaks, thumbnails and the narration mix are made in jobs; space plays and
 pauses the mix from the playhead.
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
-    QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
-    QPushButton, QVBoxLayout, QWidget,
+    QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget,
 )
 
 from studio.errors import StudioError
@@ -27,6 +27,7 @@ TRACK_HEIGHT = {"voice": 48, "image": 48, "music": 30, "caption": 26}
 TRACK_COLOUR = {"voice": "#dce8fb", "image": "#e6e0f7", "music": "#dff1e6", "caption": "#f4ecd9"}
 RULER, GUTTER, LEFT = 18, 4, 80  # pixels: ruler height, space between tracks, room for track names
 SNAP_PIXELS = 8
+EDGE_PIXELS = 6  # how near a clip's side the pointer trims rather than moves
 
 
 def track_top(track: str) -> float:
@@ -48,11 +49,35 @@ class ClipItem(QGraphicsRectItem):
         self.setToolTip(label)
         self.place()
 
-    def place(self) -> None:
-        s = self.view.scale_px
+    def place(self, shown=None) -> None:
+        """Put the block where its clip is (or where `shown`, the clip being trimmed, would be)."""
+        clip, s = shown or self.clip, self.view.scale_px
         self.setPos(0, 0)
-        self.setRect(QRectF(LEFT + self.clip.start * s, track_top(self.clip.track),
-                            max(2.0, self.clip.duration * s), TRACK_HEIGHT[self.clip.track]))
+        self.setRect(QRectF(LEFT + clip.start * s, track_top(clip.track),
+                            max(2.0, clip.duration * s), TRACK_HEIGHT[clip.track]))
+
+    def edge_at(self, x: float) -> str | None:
+        """"start" or "end" when scene x is on the clip's left or right side (a short clip keeps a middle to move by)."""
+        if self.clip.locked:
+            return None
+        r = self.rect()
+        reach = min(EDGE_PIXELS, r.width() / 3)
+        if abs(x - r.left()) <= reach:
+            return "start"
+        if abs(x - r.right()) <= reach:
+            return "end"
+        return None
+
+    def hoverMoveEvent(self, event) -> None:
+        if self.edge_at(event.scenePos().x()):
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+        else:
+            self.unsetCursor()
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.unsetCursor()
+        super().hoverLeaveEvent(event)
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
         r = self.rect().adjusted(0.5, 0.5, -0.5, -0.5)
@@ -98,7 +123,10 @@ class TimelineView(QGraphicsView):
 
     clip_clicked = Signal(str)  # clip id
     clip_dragged = Signal(str, float)  # clip id, new start (already snapped)
+    clip_trimmed = Signal(str, str, float)  # clip id, "start" or "end", where that edge goes (already snapped)
     seek = Signal(float)  # a click on the ruler: move the playhead there
+    scrubbed = Signal(float)  # the pointer dragged along the ruler
+    playhead_moved = Signal(float)
     key = Signal(str)  # "play", "undo", "redo", "lock"
 
     def __init__(self, parent: QWidget | None = None):
@@ -120,6 +148,8 @@ class TimelineView(QGraphicsView):
         self._head.setPen(QPen(QColor("#d1453b"), 2))
         self._head.setZValue(10)
         self._drag: tuple[ClipItem, float, float] | None = None  # item, press x, start it would move to
+        self._trim: tuple[ClipItem, str, float, float] | None = None  # item, edge, press x, where the edge would go
+        self._scrubbing = False
         height = track_top("caption") + TRACK_HEIGHT["caption"] + GUTTER + 2
         self.setMinimumHeight(height + 22)
 
@@ -160,6 +190,7 @@ class TimelineView(QGraphicsView):
         self.playhead = max(0.0, t)
         x = LEFT + self.playhead * self.scale_px
         self._head.setLine(x, 0, x, self.scene().sceneRect().height())
+        self.playhead_moved.emit(self.playhead)
 
     def select(self, clip_id: str | None, reveal: bool = False) -> None:
         self.selected = clip_id
@@ -222,12 +253,24 @@ class TimelineView(QGraphicsView):
         item = self.clip_item_at(event.position().toPoint())
         if item is None:
             if point.y() < RULER + GUTTER or not self.items_under(point):
+                self._scrubbing = True
                 self.seek.emit(max(0.0, (point.x() - LEFT) / self.scale_px))
             return
         self.clip_clicked.emit(item.clip.id)
-        self._drag = (item, point.x(), item.clip.start)
+        edge = item.edge_at(point.x())
+        if edge:
+            self._trim = (item, edge, point.x(), item.clip.start if edge == "start" else item.clip.end)
+        else:
+            self._drag = (item, point.x(), item.clip.start)
 
     def mouseMoveEvent(self, event) -> None:
+        x = self.mapToScene(event.position().toPoint()).x()
+        if self._scrubbing:
+            self.scrubbed.emit(max(0.0, (x - LEFT) / self.scale_px))
+            return
+        if self._trim is not None and self.timeline is not None:
+            self._trim_to(x)
+            return
         if self._drag is None or self.timeline is None:
             return super().mouseMoveEvent(event)
         item, press_x, _ = self._drag
@@ -239,7 +282,32 @@ class TimelineView(QGraphicsView):
         item.setPos((start - item.clip.start) * self.scale_px, 0)
         self._drag = (item, press_x, start)
 
+    def _trim_to(self, x: float) -> None:
+        from studio.render.errors import TimelineError
+
+        item, edge, press_x, _ = self._trim
+        if abs(x - press_x) < 2:
+            return
+        was = item.clip.start if edge == "start" else item.clip.end
+        wanted = was + (x - press_x) / self.scale_px
+        t = self.timeline.snap_time(wanted, SNAP_PIXELS / self.scale_px, (self.playhead,), exclude=item.clip.id)
+        try:
+            shown = self.timeline.trim_edge(item.clip.id, edge, t).clip(item.clip.id)
+        except TimelineError:
+            return  # the panel says why on release
+        item.place(shown)
+        self._trim = (item, edge, press_x, shown.start if edge == "start" else shown.end)
+
     def mouseReleaseEvent(self, event) -> None:
+        self._scrubbing = False
+        trim, self._trim = self._trim, None
+        if trim is not None:
+            item, edge, _, t = trim
+            if abs(t - (item.clip.start if edge == "start" else item.clip.end)) > 1e-9:
+                self.clip_trimmed.emit(item.clip.id, edge, t)
+            else:
+                item.place()
+            return
         drag, self._drag = self._drag, None
         if drag is None:
             return super().mouseReleaseEvent(event)
@@ -285,52 +353,6 @@ class TimelineView(QGraphicsView):
         super().keyPressEvent(event)
 
 
-class Clock:
-    """Where playback is: the player's position when it plays, else time since play was pressed
-    (offscreen or without a sound device the player stays silent, and the playhead still runs)."""
-
-    def __init__(self):
-        self._timer = QElapsedTimer()
-        self._from = 0.0
-
-    def start(self, at: float) -> None:
-        self._from = at
-        self._timer.start()
-
-    def now(self, player=None) -> float:
-        if player is not None and player.playing:
-            return player.position_ms() / 1000.0
-        return self._from + (self._timer.elapsed() / 1000.0 if self._timer.isValid() else 0.0)
-
-
-class TimelineHeader(QWidget):
-    """The strip above the tracks: title, play, lock, zoom and the time."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.play = QPushButton("Play")
-        self.play.setToolTip("Play or pause the narration from the playhead (Space)")
-        self.lock = QPushButton("Lock")
-        self.lock.setCheckable(True)
-        self.lock.setToolTip("Lock the selected clip: a re-layout leaves it where it is (L)")
-        self.export = QPushButton("Export…")
-        self.zoom_in, self.zoom_out = QPushButton("+"), QPushButton("−")
-        for b in (self.zoom_in, self.zoom_out):
-            b.setFixedWidth(36)
-            b.setStyleSheet("padding: 6px 0px;")
-            b.setToolTip("Zoom (Ctrl+wheel)")
-        self.time = QLabel("0:00.0")
-        self.time.setObjectName("hint")
-        self.hint = QLabel("")
-        self.hint.setObjectName("hint")
-        for w in (self.play, self.lock, self.zoom_out, self.zoom_in, self.time):
-            row.addWidget(w)
-        row.addWidget(self.hint, 1)
-        row.addWidget(self.export)
-
-
 def stamp(t: float) -> str:
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
@@ -359,4 +381,4 @@ def guarded(say, fn, *args):
         return None
 
 
-__all__ = ["Clock", "ClipItem", "TimelineHeader", "TimelineView", "clip_labels", "guarded", "stamp"]
+__all__ = ["ClipItem", "TimelineView", "clip_labels", "guarded", "stamp"]

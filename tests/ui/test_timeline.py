@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+import soundfile
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from studio.render.from_project import TIMELINE_FILE, load_timeline
+from studio.render.timeline import PanZoom
+from studio.ui.timeline_view import LEFT
 
 TINY = "# Opening\n\nOne short line.\n\nTwo words here.\n\n# Closing\n\nThe end of it.\n"
 
@@ -33,6 +37,15 @@ def _click_clip(qtbot, view, clip_id):
     return point
 
 
+def _drag(qtbot, view, start, seconds):
+    """Press at `start`, move a little (past the start-of-drag threshold), then by `seconds` of time, release."""
+    end = start + QPoint(int(seconds * view.scale_px), 0)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPoint(10 if seconds > 0 else -10, 0))
+    qtbot.mouseMove(view.viewport(), end)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+
+
 def test_one_clip_per_line_and_selection_goes_both_ways(timeline_studio, qtbot):
     win, panel = timeline_studio, timeline_studio.timeline
     ids = win.editor.line_ids()
@@ -54,12 +67,7 @@ def test_dragging_a_clip_moves_it_with_undo_and_it_is_saved(timeline_studio, qtb
     view = panel.view
     clip_id = panel.timeline.track("voice")[1].id
     before = panel.timeline.clip(clip_id).start
-    start = _click_clip(qtbot, view, clip_id)
-    end = start + QPoint(int(2.0 * view.scale_px), 0)
-    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
-    qtbot.mouseMove(view.viewport(), start + QPoint(10, 0))
-    qtbot.mouseMove(view.viewport(), end)
-    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    _drag(qtbot, view, _click_clip(qtbot, view, clip_id), 2.0)
     moved = panel.timeline.clip(clip_id)
     assert moved.start == pytest.approx(before + 2.0, abs=0.15) and moved.placed
     assert load_timeline(timeline_studio.project).clip(clip_id).start == moved.start  # saved at once
@@ -101,6 +109,8 @@ def test_space_plays_the_mix_and_the_playhead_moves(timeline_studio, qtbot):
     qtbot.waitUntil(lambda: panel.playing, timeout=5000)
     assert (timeline_studio.project.folder / ".stitch" / "preview" / "timeline-mix.wav").is_file()
     qtbot.waitUntil(lambda: panel.view.playhead > 0.2, timeout=3000)
+    assert panel.preview.time == panel.view.playhead  # the picture follows the playhead
+    assert panel.preview.clip is panel.timeline.clip_at("image", panel.view.playhead)
     qtbot.keyClick(panel.view, Qt.Key.Key_Space)
     assert not panel.playing
     paused_at = panel.view.playhead
@@ -159,3 +169,147 @@ def test_screenshot_of_the_window_with_the_timeline(timeline_studio, qtbot, arti
     target = artifacts_dir / "main-window-timeline.png"
     assert win.grab().save(str(target))
     assert (win.project.folder / TIMELINE_FILE).is_file()
+
+
+def _edge(view, clip_id, edge):
+    item = view.items[clip_id]
+    view.ensureVisible(item, 60, 0)
+    r = item.rect()
+    return view.mapFromScene(QPointF(r.left() + 2 if edge == "start" else r.right() - 2, r.center().y()))
+
+
+def test_dragging_a_clip_edge_trims_it_snapping_to_the_playhead_with_undo(timeline_studio, qtbot):
+    panel = timeline_studio.timeline
+    view = panel.view
+    clip_id = panel.timeline.track("voice")[1].id
+    before = panel.timeline.clip(clip_id)
+    panel.view.set_playhead(before.end - 0.45)  # the end edge is dragged 0.5 s left: it clings here
+
+    edge = _edge(view, clip_id, "end")
+    qtbot.mouseMove(view.viewport(), edge)
+    assert view.items[clip_id].cursor().shape() == Qt.CursorShape.SizeHorCursor  # says it will trim
+    _drag(qtbot, view, edge, -0.5)
+    trimmed = panel.timeline.clip(clip_id)
+    assert trimmed.start == before.start and trimmed.in_point == before.in_point
+    assert trimmed.end == pytest.approx(before.end - 0.45) and trimmed.placed
+    assert load_timeline(timeline_studio.project).clip(clip_id).end == pytest.approx(trimmed.end)
+
+    # The start edge: the head of the take is cut, the end stays.
+    _drag(qtbot, view, _edge(view, clip_id, "start"), 0.3)
+    cut = panel.timeline.clip(clip_id)
+    assert cut.in_point == pytest.approx(0.3, abs=0.03) and cut.end == pytest.approx(trimmed.end)
+    assert cut.start == pytest.approx(before.start + cut.in_point)
+
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.timeline.clip(clip_id) == before
+
+
+def test_stretching_an_image_lays_the_next_scene_after_it(timeline_studio, qtbot):
+    panel = timeline_studio.timeline
+    first, second = panel.timeline.track("image")[:2]
+    _drag(qtbot, panel.view, _edge(panel.view, first.id, "end"), 0.6)
+    stretched = panel.timeline.clip(first.id)
+    assert stretched.end == pytest.approx(first.end + 0.6, abs=0.05) and stretched.placed
+    after = panel.timeline.clip_for(second.ref, "image")
+    assert after.start == pytest.approx(stretched.end) and after.end == pytest.approx(second.end)
+    panel.rebuild()  # a later re-layout keeps it
+    assert panel.timeline.clip(first.id).end == pytest.approx(stretched.end)
+
+
+def test_gap_controls_lay_the_lines_out_again(timeline_studio, qtbot):
+    panel = timeline_studio.timeline
+    voice = panel.timeline.track("voice")
+    panel.controls.gap.setValue(1.0)  # the gap between every two lines
+    spaced = panel.timeline.track("voice")
+    assert panel.timeline.gap == 1.0
+    assert all(b.start == pytest.approx(a.end + 1.0) for a, b in zip(spaced, spaced[1:]))
+
+    _click_clip(qtbot, panel.view, voice[2].id)
+    assert panel.controls.pages.currentWidget() is panel.controls.page["voice"]
+    assert panel.controls.line_gap.value() == pytest.approx(1.0)
+    panel.controls.line_gap.setValue(2.5)  # only before the third line; the lines after it follow
+    after = panel.timeline.track("voice")
+    assert after[2].start == pytest.approx(after[1].end + 2.5)
+    assert after[3].start == pytest.approx(after[2].end + 1.0)
+    assert load_timeline(timeline_studio.project).gap_before(voice[2].ref) == 2.5
+
+    panel.undo()
+    panel.undo()
+    assert [c.start for c in panel.timeline.track("voice")] == pytest.approx([c.start for c in voice])
+    assert panel.controls.gap.value() == pytest.approx(panel.timeline.gap)  # the strip shows the undone value
+
+
+def test_music_ducking_and_fade_controls_change_the_timeline(timeline_studio, qtbot):
+    win, panel = timeline_studio, timeline_studio.timeline
+    folder = win.project.folder
+    t = np.arange(44100 * 4) / 44100
+    soundfile.write(folder / "bed.wav", (0.2 * np.sin(2 * np.pi * 110 * t)).astype(np.float32), 44100)
+    with open(folder / "stitch.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[timeline]\nmusic = "bed.wav"\n')
+    panel.rebuild()
+    music = panel.timeline.track("music")[0]
+
+    _click_clip(qtbot, panel.view, music.id)
+    controls = panel.controls
+    assert controls.pages.currentWidget() is controls.page["music"]
+    controls.duck.setValue(-20.0)
+    controls.attack.setValue(0.3)
+    controls.release.setValue(0.8)
+    assert (panel.timeline.ducking.amount_db, panel.timeline.ducking.attack, panel.timeline.ducking.release) == (
+        -20.0, 0.3, 0.8)
+    controls.fade_in.setValue(0.5)
+    controls.fade_out.setValue(1.5)
+    faded = panel.timeline.clip(music.id)
+    assert (faded.fade_in, faded.fade_out) == (0.5, 1.5)
+    assert load_timeline(win.project).ducking.amount_db == -20.0
+
+    controls.fade_out.setValue(30.0)  # longer than the clip: refused with a sentence, the old value shown again
+    assert panel.timeline.clip(music.id).fade_out == 1.5 and controls.fade_out.value() == 1.5
+    assert "longer than the clip" in win.status.message.text()
+    panel.undo()
+    assert panel.timeline.clip(music.id).fade_out == music.fade_out
+
+
+def test_framing_controls_change_what_the_preview_shows(timeline_studio, qtbot):
+    win, panel = timeline_studio, timeline_studio.timeline
+    image = panel.timeline.track("image")[1]
+    _click_clip(qtbot, panel.view, image.id)
+    controls = panel.controls
+    # The script goes to the scene's first line, and the image stays selected here with its framing shown.
+    assert win.editor.current_line() == win.project.scenes[1].lines[0].id and panel.view.selected == image.id
+    assert controls.pages.currentWidget() is controls.page["image"]
+    assert (controls.start_zoom.value(), controls.end_zoom.value()) == (1.0, 1.08)  # the default slow zoom in
+
+    panel.seek(image.start)
+    assert panel.preview.clip.id == image.id and panel.preview.framing == pytest.approx((0, 0, 1, 1))
+    controls.start_zoom.setValue(1.5)
+    controls.direction.setCurrentIndex(controls.direction.findData("left to right"))
+    assert panel.timeline.clip(image.id).pan_zoom == PanZoom.framing(1.5, 1.08, "left to right")
+    assert panel.preview.framing == pytest.approx(PanZoom.framing(1.5, 1.08, "left to right").start_rect)
+    qtbot.waitUntil(lambda: panel.preview.ready, timeout=5000)
+    assert panel.preview.source_rect().width() < panel.preview.pictures[image.source].image.width() / 1.4
+
+    # Scrubbing along the ruler moves the preview with the playhead.
+    view = panel.view
+    _drag(qtbot, view, view.mapFromScene(QPointF(LEFT + 0.5 * view.scale_px, 8)), image.start)
+    assert panel.preview.time == pytest.approx(image.start + 0.5, abs=0.05)
+    assert panel.preview.time == view.playhead and panel.preview.clip.id == image.id
+    assert panel.preview.framing[0] > 0.0  # on its way to the right
+
+
+def test_screenshot_of_the_timeline_with_the_preview(timeline_studio, qtbot, artifacts_dir):
+    win, panel = timeline_studio, timeline_studio.timeline
+    first = panel.timeline.track("image")[0]
+    panel.set_framing(first.id, 1.6, 1.2, "left to right")
+    ids = win.editor.line_ids()
+    win.editor.select_line(ids[1])
+    cue = next(c for c in panel.cues if c.start > 2.0)
+    panel.seek((cue.start + cue.end) / 2)
+    win.resize(1400, 900)
+    qtbot.waitUntil(lambda: panel.preview.ready and len(panel.view.thumbnails) == len(panel.timeline.track("image")),
+                    timeout=5000)
+    assert panel.preview.caption == cue.text and panel.preview.isVisible()
+    qtbot.wait(50)
+    assert win.grab().save(str(artifacts_dir / "timeline-preview.png"))
