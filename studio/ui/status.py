@@ -32,6 +32,7 @@ class StatusLine(QStatusBar):
         self.addPermanentWidget(self.engine)
         self.progress.hide()
         self.cancel_button.hide()
+        self._job_text = ""  # what the running jobs last said; cleared when they are all done
         jobs.busy_changed.connect(self._busy_changed)
         jobs.progress.connect(self._job_progress)
         jobs.started.connect(self._job_progress)
@@ -48,6 +49,9 @@ class StatusLine(QStatusBar):
             self._job_progress()
         else:
             self.progress.setValue(0)
+            if self._job_text and self.message.text() == self._job_text:
+                self.say("")  # "Reading the picture…" must not stand after the reading is done
+            self._job_text = ""
 
     def _job_progress(self, *_args) -> None:
         tickets = self.jobs.tickets()
@@ -57,6 +61,7 @@ class StatusLine(QStatusBar):
         current = max(tickets, key=lambda t: (t.fraction > 0, t.id))
         self.progress.setValue(int(current.fraction * 1000))
         if len(lines) > 1:
-            self.say(f"Rendering {len(lines)} lines…")
+            self._job_text = f"Rendering {len(lines)} lines…"
         else:
-            self.say(current.message or f"{current.label}…")
+            self._job_text = current.message or f"{current.label}…"
+        self.say(self._job_text)
