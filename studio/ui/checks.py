@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QToolTip
 
 from studio.errors import EngineError, StudioError
-from studio.jobs.selfcheck import check_take_job, stored_check, transcription_engine
+from studio.jobs.selfcheck import check_take_job, project_listener, stored_check
 from studio.ui import theme
 from studio.ui.jobs import QtJobs
 
@@ -27,6 +27,13 @@ PASSED_MARK, FAILED_MARK = "✓", "⚠"
 PASSED_COLOUR, FAILED_COLOUR = "#2e9d5b", "#d1453b"
 # A check belongs to the take's words; once the line says something else it is history.
 CURRENT_STATES = ("draft", "final", "recording", "other engine")
+# Loading Whisper holds Python's lock for up to ~0.25 s (its tokenizer is parsed under it),
+# which the window feels as a stall: it waits for this long without keyboard or mouse input.
+IDLE_MS = 1500
+_INPUT = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+})
 
 
 def check_key(take_id: str) -> str:
@@ -61,18 +68,48 @@ class TakeChecks(QObject):
         self.registry = registry
         self.settings = settings
         self._unavailable_for = None  # the project for which the engine could not start
+        self._warmed_for = None  # the project whose transcription engine was warmed
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_MS)
+        self._idle.timeout.connect(self._idle_reached)
         voice.take_rendered.connect(self.take_rendered)
-        voice.engine_ready.connect(lambda _info: self.warm_up())
+        voice.engine_ready.connect(lambda _info: self.warm_up_when_idle())
+
+    def warm_up_when_idle(self) -> None:
+        """Warm the transcription engine at the first quiet moment: not while the window
+        opens, nor while the creator types or clicks, nor while a take renders."""
+        if not self.automatic or self._warmed_for is self.voice.project:
+            return
+        app = QCoreApplication.instance()
+        if app is not None and not self._idle.isActive():
+            app.installEventFilter(self)  # only while waiting: every event passes through it
+        self._idle.start()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in _INPUT and self._idle.isActive():
+            self._idle.start()  # not idle yet: wait again from now
+        return False
+
+    def _idle_reached(self) -> None:
+        if self.voice.rendering() or self.jobs.busy:
+            self._idle.start()
+            return
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.warm_up()
 
     def warm_up(self) -> None:
-        """Load Whisper while the creator reads the script, not after their first preview:
-        importing it holds Python's lock long enough to freeze the window for a moment."""
+        """Load the project's transcription engine while the creator reads the script, not
+        after their first preview (a check would otherwise load it while the take plays)."""
         if not self.automatic:
             return
-        registry = self.registry
+        registry, project = self.registry, self.voice.project
+        self._warmed_for = project
 
         def load(state):
-            engine = transcription_engine(registry)
+            engine = project_listener(project, registry).engine
             if hasattr(engine, "load"):
                 engine.load(state)
 
@@ -110,7 +147,7 @@ class TakeChecks(QObject):
         folder, registry = project.folder, self.registry
 
         def listen(state):
-            return check_take_job(folder, take, transcription_engine(registry), state)
+            return check_take_job(folder, take, project_listener(project, registry), state)
 
         def done(check):
             if project is not self.voice.project:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from studio.errors import StudioError
 from studio.jobs import listen
-from studio.jobs.selfcheck import transcription_engine
+from studio.jobs.selfcheck import project_listener
 from studio.ui.checks import TakeChecks
 
 IMPORT_KEY = "import:recording"
@@ -221,7 +221,7 @@ class VoiceTools(QObject):
         registry = window.registry
 
         def hear(state):
-            engine = transcription_engine(registry)
+            engine = project_listener(project, registry)  # [routing.stt]; a hosted draft engine pays from the budget
             return engine, listen.transcribe_file(project.folder / relative, engine, state)
 
         def done(result):

@@ -7,6 +7,10 @@
 (c) `studio render` on an already-rendered 100-line project (target < 1 s, zero
     model calls).
 (d) launch to a visible main window (target < 2 s), against a bare Qt window.
+(e) time to first audio of a 3-sentence line through the streaming preview ÷ the bare
+    engine time of its first sentence, same run (target ≤ 1.2).
+(f) self-check cost per take: listening to a take (Whisper tiny.en and base, loaded)
+    as a fraction of the take's render time.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +89,114 @@ def overhead(work: Path, repeats: int = 7) -> float:
           f"per line (median of {repeats}) -> ratio {ratio:.3f} (target <= 1.05); "
           f"CPU time {statistics.median(studio_cpu):.3f} s vs {statistics.median(bare_cpu):.3f} s -> ratio {cpu_ratio:.3f}")
     return ratio
+
+
+THREE = ("The harbour was quiet before the storm came in. "
+         "Boats knocked gently against the wooden posts of the pier. "
+         "By noon the sky had turned a heavy shade of grey.")
+
+
+def first_audio(work: Path, repeats: int = 5) -> float:
+    """Submit to the first preview WAV (`StreamingState.on_audio`) vs a bare call on the first sentence."""
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs.pipeline import Voicing
+    from studio.jobs.runner import JobRunner
+    from studio.jobs.streaming import StreamingState, clear_previews
+    from studio.project.project import Project
+
+    registry = EngineRegistry()
+    project = Project.open(_project(work / "first-audio", [THREE]))
+    voicing = Voicing(project, registry)
+    engine = voicing.engine()
+    line_id = project.lines[0].id
+    engine.synthesize(voicing.request_for(line_id), NullState())  # load and warm up
+    runner = JobRunner()
+    streamed, bare, whole = [], [], []
+    try:
+        for i in range(repeats):
+            # A new word each time so the take cache never answers.
+            project.edit_line(line_id, THREE.replace("quiet", f"quiet ({i + 1})", 1))
+            request = voicing.request_for(line_id)
+            first_sentence = replace(request, text=request.text.split(". ")[0] + ".")
+
+            def through_studio():
+                heard, done = threading.Event(), threading.Event()
+                started = time.perf_counter()
+                marks = {}
+
+                def on_audio(path, seconds):
+                    if not heard.is_set():
+                        marks["first"] = time.perf_counter() - started
+                        heard.set()
+
+                def render(state):
+                    clear_previews(project.folder, line_id)
+                    return voicing.render_line(line_id, StreamingState(state, project.folder, line_id, on_audio), request)
+
+                runner.submit(render, key=line_id, on_done=lambda r: (voicing.commit(r), done.set()))
+                done.wait(120)
+                streamed.append(marks["first"])
+                whole.append(time.perf_counter() - started)
+
+            def bare_call():
+                started = time.perf_counter()
+                engine.synthesize(first_sentence, NullState())
+                bare.append(time.perf_counter() - started)
+
+            for step in ((through_studio, bare_call) if i % 2 == 0 else (bare_call, through_studio)):
+                step()
+    finally:
+        runner.shutdown()
+        project.close()
+    s, b, w = statistics.median(streamed), statistics.median(bare), statistics.median(whole)
+    print(f"(e) time to first audio, 3-sentence line: {s:.3f} s through the streaming preview vs {b:.3f} s "
+          f"bare engine on its first sentence (median of {repeats}) -> ratio {s / b:.3f} (target <= 1.2); "
+          f"whole line {w:.3f} s")
+    return s / b
+
+
+def selfcheck_cost(work: Path, repeats: int = 3) -> dict:
+    """Listening to a take after it renders, as a fraction of its render time (both warm)."""
+    from studio.engines.base import NullState
+    from studio.engines.registry import EngineRegistry
+    from studio.engines.whisper import WhisperEngine
+    from studio.jobs.pipeline import Voicing
+    from studio.jobs.selfcheck import check_take_job
+    from studio.project.project import Project
+
+    registry = EngineRegistry()
+    project = Project.open(_project(work / "selfcheck", [SENTENCE]))
+    voicing = Voicing(project, registry)
+    line_id = project.lines[0].id
+    voicing.engine().synthesize(voicing.request_for(line_id), NullState())
+    listeners = {"tiny.en": WhisperEngine(store=registry.store, model="whisper-tiny.en"),
+                 "base": WhisperEngine(store=registry.store, model="whisper-base")}
+    for listener in listeners.values():
+        listener.load(NullState())
+    fractions: dict[str, list[float]] = {name: [] for name in listeners}
+    renders, durations = [], []
+    for i in range(repeats):
+        project.edit_line(line_id, f"{SENTENCE} Take {i + 1}.")
+        started = time.perf_counter()
+        take = voicing.commit(voicing.render_line(line_id, NullState()))
+        render = time.perf_counter() - started
+        renders.append(render)
+        durations.append(take.duration)
+        for name, listener in listeners.items():
+            started = time.perf_counter()
+            check = check_take_job(project.folder, take, listener, NullState())
+            fractions[name].append((time.perf_counter() - started) / render)
+            if not check.passed:
+                print(f"    note: {name} failed take {i + 1}: {check.summary}")
+    for listener in listeners.values():
+        listener.unload()
+    project.close()
+    medians = {name: statistics.median(v) for name, v in fractions.items()}
+    print(f"(f) self-check cost per take ({statistics.median(durations):.1f} s take rendered in "
+          f"{statistics.median(renders):.3f} s, median of {repeats}): Whisper tiny.en {medians['tiny.en']:.2f}x, "
+          f"base {medians['base']:.2f}x the render time")
+    return medians
 
 
 def render_unchanged(work: Path, lines: int = 100) -> float:
@@ -201,7 +314,14 @@ if __name__ == "__main__":
         work = Path(tmp)
         os.environ["STITCH_MODELS_DIR"] = os.environ.get("STITCH_BENCH_MODELS_DIR", str(work / "models"))
         os.environ["STITCH_CONFIG_DIR"] = str(work / "config")
+        only = sys.argv[1:]  # e.g. `voice_bench.py first_audio selfcheck_cost`
+        if only:
+            for name in only:
+                globals()[name](work)
+            sys.exit(0)
         overhead(work)
+        first_audio(work)
+        selfcheck_cost(work)
         ui_stall(work)
         render_unchanged(work)
         launch(work)
