@@ -22,6 +22,7 @@ from studio.ui.theme import MUTED
 
 LONG_SIDE = 960  # pixels of the preview's frame along its long side: sharp in a dock, cheap to keep
 AROUND = "#d4d2cc"  # around the frame: light, so a dark picture still shows its edges
+NO_PICTURE = "No picture here yet: Generate in the Images panel, or Add picture."
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,10 @@ class Preview(QWidget):
             painter.setPen(QColor("#e8e6e1"))
             painter.drawText(frame.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self.failed[self.clip.source])
+        elif self.clip is None:
+            painter.setPen(QColor(MUTED))
+            painter.drawText(frame.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             NO_PICTURE)
         art = self.captions.get(self._cue_lines) if self._cue_lines else None
         if art is not None:
             image, x, y = art

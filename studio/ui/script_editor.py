@@ -158,6 +158,17 @@ class ScriptTree(QTreeWidget):
         if column == TEXT_COLUMN:
             self.scheduleDelayedItemsLayout()
 
+    # Below this width the words would wrap a few to a row: the voice and speed columns go
+    # (the inspector beside the tree shows both for the selected line).
+    NARROW = 620
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        narrow = self.viewport().width() < self.NARROW
+        if self.isColumnHidden(VOICE_COLUMN) != narrow:
+            self.setColumnHidden(VOICE_COLUMN, narrow)
+            self.setColumnHidden(SPEED_COLUMN, narrow)
+
     def moveCursor(self, action, modifiers):
         index = super().moveCursor(action, modifiers)
         moves = {

@@ -74,3 +74,18 @@ def test_a_line_update_keeps_the_selection_and_the_scroll(window, tmp_path, qtbo
     window.project.insert_line(ids[5], "A new line near the top.")  # the structure changed: rebuilt
     assert window.editor.current_line() == ids[70]
     assert tree.visualItemRect(window.editor.item_for(ids[70])).top() == on_screen
+
+
+def test_a_narrow_tree_gives_the_words_the_room(studio, qtbot):
+    from studio.ui.script_editor import SPEED_COLUMN, STATE_COLUMN, TEXT_COLUMN, VOICE_COLUMN
+
+    tree = studio.editor.tree
+    studio.editor.setSizes([380, 900])
+    qtbot.waitUntil(lambda: tree.isColumnHidden(VOICE_COLUMN), timeout=2000)
+    assert tree.isColumnHidden(SPEED_COLUMN)
+    header = tree.header()
+    assert header.sectionSize(TEXT_COLUMN) >= tree.viewport().width() - header.sectionSize(STATE_COLUMN) - 2
+    studio.resize(1800, studio.height())
+    studio.editor.setSizes([1100, 500])
+    qtbot.waitUntil(lambda: not tree.isColumnHidden(VOICE_COLUMN), timeout=2000)
+    assert not tree.isColumnHidden(SPEED_COLUMN)
