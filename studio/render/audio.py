@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections import Counter
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ from studio.render.timeline import Clip, Timeline, duck_envelope
 
 SAMPLE_RATE = 48000
 EDGE_FADE = 0.003  # seconds: a cut in the middle of a sound must not click
+_GAIN_BLOCK = 1 << 16  # samples of music gain worked out at a time
 LOUDNESS = {"shorts": -14.0}
 DEFAULT_LOUDNESS = -16.0
 
@@ -43,14 +45,19 @@ def resample(x: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:
     # exact ratio p:q and built of small factors keep the FFTs fast.
     k = fast_length(-(-(len(x) + rate_from // 10) // p))
     n, m = k * p, k * q
-    channels = np.ascontiguousarray(x.T, dtype=np.float32)  # one row per channel: FFTs along rows are faster
-    spectrum = np.fft.rfft(channels, n, axis=-1)
-    out = np.zeros((x.shape[1], m // 2 + 1), np.complex64)
-    keep = min(spectrum.shape[1], out.shape[1])
-    out[:, :keep] = spectrum[:, :keep]
-    y = np.fft.irfft(out, m, axis=-1)
-    y *= np.float32(m / n)
-    return np.ascontiguousarray(y[:, : round(len(x) * q / p)].T)
+    length = round(len(x) * q / p)
+    result = np.empty((length, x.shape[1]), np.float32)
+    for c in range(x.shape[1]):  # a channel at a time: a long music file's spectra are tens of MB each
+        spectrum = np.fft.rfft(np.ascontiguousarray(x[:, c], dtype=np.float32), n)
+        out = np.zeros(m // 2 + 1, np.complex64)
+        keep = min(len(spectrum), len(out))
+        out[:keep] = spectrum[:keep]
+        del spectrum
+        y = np.fft.irfft(out, m)
+        del out
+        result[:, c] = y[:length]
+        result[:, c] *= np.float32(m / n)
+    return result
 
 
 def read_sound(path: Path, rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -102,14 +109,22 @@ def _music(clip: Clip, sound: np.ndarray, rate: int, timeline: Timeline) -> np.n
     n = round(clip.duration * rate)
     if len(sound) == 0 or n == 0:
         return np.zeros((n, 2), np.float32)
-    first = round(clip.in_point * rate) % len(sound)
-    piece = np.take(sound, (first + np.arange(n)) % len(sound), axis=0)  # loops when the clip is longer
+    piece = np.empty((n, sound.shape[1]), np.float32)
+    at, filled = round(clip.in_point * rate) % len(sound), 0
+    while filled < n:  # loops when the clip is longer than the sound
+        part = min(n - filled, len(sound) - at)
+        piece[filled:filled + part] = sound[at:at + part]
+        filled, at = filled + part, 0
     d = timeline.ducking
     envelope = duck_envelope(clip, timeline.track("voice"), d.amount_db, d.attack, d.release)
-    times = clip.start + np.arange(n, dtype=np.float64) / rate
-    gain_db = np.interp(times, [t for t, _ in envelope], [g for _, g in envelope]) + clip.gain_db
-    gain = (10 ** (gain_db / 20)).astype(np.float32) * _edges(n, rate, clip.fade_in, max(EDGE_FADE, clip.fade_out))
-    return piece * gain[:, None]
+    times, gains = [t for t, _ in envelope], [g for _, g in envelope]
+    edges = _edges(n, rate, clip.fade_in, max(EDGE_FADE, clip.fade_out))
+    for a in range(0, n, _GAIN_BLOCK):  # in blocks: per-sample float64 work on a whole bed is 100+ MB
+        b = min(n, a + _GAIN_BLOCK)
+        gain_db = np.interp(clip.start + np.arange(a, b, dtype=np.float64) / rate, times, gains) + clip.gain_db
+        gain = (10 ** (gain_db / 20)).astype(np.float32) * edges[a:b]
+        piece[a:b] *= gain[:, None]
+    return piece
 
 
 def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rate: int = SAMPLE_RATE,
@@ -119,6 +134,7 @@ def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rat
     out = np.zeros((round(timeline.duration * rate), 2), np.float32)
     sounds: dict[str, np.ndarray] = {}
     clips = [c for c in timeline.clips if c.track in tracks and c.track in ("voice", "music")]
+    uses = Counter(c.source for c in clips)  # a source is let go after its last clip
     for n, clip in enumerate(clips):
         check_cancelled(state)
         if clip.source not in sounds:
@@ -126,6 +142,10 @@ def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rat
         sound = sounds[clip.source]
         piece = _voice(clip, sound, rate) if clip.track == "voice" else _music(clip, sound, rate, timeline)
         _place(out, clip.start, piece, rate)
+        del piece, sound
+        uses[clip.source] -= 1
+        if not uses[clip.source]:
+            del sounds[clip.source]
         state.set_progress((n + 1) / max(1, len(clips)), "Mixing the sound")
     return out
 

@@ -2,9 +2,11 @@
 
 One ffmpeg run does only what only it can do: encode. Frames arrive on its stdin
 already in yuv420p at the output size (so it scales and converts nothing), made by a
-producer thread that works while x264 encodes the frames before them; the sound is
-mixed and normalized beforehand and muxed in the same run. The file is written under
-a hidden name beside the final one and renamed at the very end: a cancelled or
+producer thread that works while x264 encodes the frames before them. The sound is
+mixed and normalized on a thread of its own while x264 starts on the first frames,
+and reaches the same ffmpeg run through a second pipe (on Windows, which cannot hand
+a child a second pipe, it is mixed first and passed as a file). The file is written
+under a hidden name beside the final one and renamed at the very end: a cancelled or
 failed export leaves nothing under the final name.
 """
 
@@ -18,6 +20,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from studio.engines.base import NullState, TaskState, check_cancelled
 from studio.render import ffmpeg
@@ -50,6 +54,8 @@ PRESETS = {
 }
 CAPTION_MODES = ("burn", "srt", "vtt", "none")
 _QUEUE_FRAMES = 6  # frames made ahead of the encoder: enough to hide reading the next still
+_SOUND_CHUNK = 1 << 20
+_SECOND_PIPE = os.name == "posix"  # Popen's pass_fds and ffmpeg's pipe:N
 
 
 @dataclass
@@ -102,18 +108,16 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     maker = FrameMaker(timeline, project_folder, preset.width, preset.height, preset.fps,
                        captions=captions, burn_captions=captions_mode == "burn")
     maker.check_sources()
+    sound = _Sound(timeline, Path(project_folder), loudness_target(preset.name), state)
 
-    state.set_progress(0.0, "Mixing the sound")
-    sound, loudness = master(mix(timeline, project_folder, state=_Scaled(state, 0.0, 0.03)),
-                             loudness_target(preset.name))
-    check_cancelled(state)
     with tempfile.TemporaryDirectory(prefix="stitch-export-") as tmp:
-        wav = Path(tmp) / "mix.wav"
-        wav.write_bytes(wav_bytes(sound, SAMPLE_RATE, "FLOAT"))
-        del sound
+        if not _SECOND_PIPE:
+            state.set_progress(0.0, "Mixing the sound")
+            sound.write_wav(Path(tmp) / "mix.wav")
+        check_cancelled(state)
         partial = ffmpeg.partial_path(out_path)
         try:
-            _encode(maker, preset, wav, partial, out_path, _Scaled(state, 0.04, 0.98))
+            _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98))
             os.replace(partial, out_path)
         except OSError as exc:
             raise ExportFailed(f"Could not save {out_path.name}: {exc.strerror or exc}.", detail=repr(exc)) from exc
@@ -123,17 +127,17 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     state.set_progress(1.0, "Exported")
     return ExportResult(
         path=out_path, preset=preset.name, width=preset.width, height=preset.height, fps=preset.fps,
-        frames=maker.count, duration=maker.count / preset.fps, loudness=loudness,
+        frames=maker.count, duration=maker.count / preset.fps, loudness=sound.loudness,
         seconds=time.monotonic() - began, sidecars=sidecars,
     )
 
 
-def _command(preset: Preset, wav: Path, partial: Path) -> list[str]:
+def _command(preset: Preset, audio_input: list[str], partial: Path) -> list[str]:
     return [
         ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{preset.width}x{preset.height}",
         "-framerate", str(preset.fps), "-i", "pipe:0",
-        "-i", str(wav),
+        *audio_input,
         "-map", "0:v:0", "-map", "1:a:0",
         *video_encoder_args(preset),
         "-c:a", "aac", "-b:a", preset.audio_bitrate, "-ar", str(SAMPLE_RATE),
@@ -141,7 +145,8 @@ def _command(preset: Preset, wav: Path, partial: Path) -> list[str]:
     ]
 
 
-def _encode(maker: FrameMaker, preset: Preset, wav: Path, partial: Path, out_path: Path, state: TaskState) -> None:
+def _encode(maker: FrameMaker, preset: Preset, sound: _Sound, partial: Path, out_path: Path,
+            state: TaskState) -> None:
     # Frames travel producer → writer through `ready` and come back through `free`:
     # a few buffers reused, rather than 3 MB of fresh memory per frame.
     ready: queue.Queue = queue.Queue()
@@ -151,8 +156,10 @@ def _encode(maker: FrameMaker, preset: Preset, wav: Path, partial: Path, out_pat
     stop = threading.Event()
     producer = threading.Thread(target=_produce, args=(maker, ready, free, stop), name="stitch-export-frames",
                                 daemon=True)
-    with tempfile.TemporaryFile() as errors, opencv_on_one_thread():
-        process = ffmpeg.start(_command(preset, wav, partial), "the export", errors, stdin=subprocess.PIPE)
+    with tempfile.TemporaryFile() as errors, opencv_on_one_thread(), sound:
+        process = ffmpeg.start(_command(preset, sound.ffmpeg_input(), partial), "the export", errors,
+                               stdin=subprocess.PIPE, pass_fds=sound.child_fds())
+        sound.start()
         _widen_pipe(process.stdin)
         producer.start()
         try:
@@ -160,29 +167,118 @@ def _encode(maker: FrameMaker, preset: Preset, wav: Path, partial: Path, out_pat
                 frame = _next(ready, stop, state)
                 try:
                     process.stdin.write(frame.data)
-                except OSError:  # ffmpeg stopped reading: it failed, and says why on stderr
+                except OSError:  # ffmpeg stopped reading: it failed, or the sound did (said first)
+                    sound.raise_failure()
                     raise _ffmpeg_failed(process, errors, out_path) from None
                 free.put(frame)
+                sound.raise_failure()
                 if i % 15 == 0:
                     state.set_progress(i / maker.count, f"Encoding frame {i + 1} of {maker.count}")
             try:
                 process.stdin.close()
             except OSError:
+                sound.raise_failure()
                 raise _ffmpeg_failed(process, errors, out_path) from None
             while process.poll() is None:
                 check_cancelled(state)
+                sound.raise_failure()
                 time.sleep(0.05)
+            sound.raise_failure()
             if process.returncode != 0:
                 raise _ffmpeg_failed(process, errors, out_path)
         finally:
             stop.set()
             producer.join()
-            ffmpeg.stop(process)
+            ffmpeg.stop(process)  # first: a sound thread blocked on its pipe then ends too
+            sound.join()
             if process.stdin and not process.stdin.closed:
                 try:
                     process.stdin.close()
                 except OSError:
                     pass
+
+
+class _Sound:
+    """The export's sound: mixed and normalized on its own thread, handed to ffmpeg as raw float samples
+    through a pipe (POSIX); where a child cannot be handed a second pipe, mixed first and written as a WAV."""
+
+    def __init__(self, timeline: Timeline, folder: Path, target_lufs: float, state: TaskState):
+        self.timeline, self.folder, self.target, self.state = timeline, folder, target_lufs, state
+        self.loudness = float("nan")
+        self._wav: Path | None = None
+        self._read_end = self._write_end = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._abandoned = threading.Event()  # the export ended first: stop mixing
+
+    def _mixed(self) -> np.ndarray:
+        # Cancel only: progress belongs to the frames, so that it only ever goes up.
+        quiet = _CancelOnly(self.state, self._abandoned)
+        sound, self.loudness = master(mix(self.timeline, self.folder, state=quiet), self.target)
+        return sound
+
+    def write_wav(self, path: Path) -> None:
+        path.write_bytes(wav_bytes(self._mixed(), SAMPLE_RATE, "FLOAT"))
+        self._wav = path
+
+    def ffmpeg_input(self) -> list[str]:
+        if self._wav is not None:
+            return ["-i", str(self._wav)]
+        return ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", f"pipe:{self._read_end}"]
+
+    def child_fds(self) -> tuple[int, ...]:
+        return () if self._read_end is None else (self._read_end,)
+
+    def start(self) -> None:
+        """Called once ffmpeg holds its copy of the read end."""
+        if self._read_end is None:
+            return
+        os.close(self._read_end)
+        self._read_end = None
+        self._thread = threading.Thread(target=self._feed, name="stitch-export-sound", daemon=True)
+        self._thread.start()
+
+    def _feed(self) -> None:
+        try:
+            samples = self._mixed()
+            np.clip(samples, -1.0, 1.0, out=samples)
+            data = memoryview(np.ascontiguousarray(samples, "<f4")).cast("B")
+            for at in range(0, len(data), _SOUND_CHUNK):
+                os.write(self._write_end, data[at:at + _SOUND_CHUNK])
+        except BrokenPipeError:  # ffmpeg is gone: the writer reports why
+            pass
+        except BaseException as exc:  # raised again by the writer, on the caller's thread
+            self._failure = exc
+        finally:
+            self._close_write_end()  # end of sound: ffmpeg stops waiting for more
+
+    def _close_write_end(self) -> None:
+        if self._write_end is not None:
+            os.close(self._write_end)
+            self._write_end = None
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def join(self) -> None:
+        self._abandoned.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> _Sound:
+        if self._wav is None:
+            self._read_end, self._write_end = os.pipe()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Whatever happened (ffmpeg may not even have started), no pipe end stays open."""
+        self.join()
+        self._close_write_end()
+        if self._read_end is not None:
+            os.close(self._read_end)
+            self._read_end = None
 
 
 def _widen_pipe(pipe) -> None:
@@ -240,6 +336,19 @@ def _sidecars(cues, mode: str, out_path: Path) -> list[Path]:
     path = out_path.with_suffix(f".{mode}")
     write_captions(path, list(cues), mode)
     return [path]
+
+
+class _CancelOnly:
+    """A state that passes on a cancel (or an abandon) but no progress."""
+
+    def __init__(self, state: TaskState, abandoned: threading.Event):
+        self.state, self.abandoned = state, abandoned
+
+    def set_progress(self, fraction: float, message: str = "") -> None:
+        pass
+
+    def is_cancelled(self) -> bool:
+        return self.abandoned.is_set() or self.state.is_cancelled()
 
 
 class _Scaled:

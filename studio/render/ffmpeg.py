@@ -87,9 +87,11 @@ def run(command: list[str], what: str, out_path: Path | None = None, state: Task
 
 
 def start(command: list[str], what: str, errors, stdin=subprocess.DEVNULL,
-          stdout=subprocess.DEVNULL) -> subprocess.Popen:
+          stdout=subprocess.DEVNULL, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+    """Start ffmpeg; `pass_fds` (POSIX) are further pipe ends it reads as pipe:N."""
     try:
-        return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=errors, creationflags=NO_WINDOW)
+        return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=errors, creationflags=NO_WINDOW,
+                                pass_fds=pass_fds)
     except OSError as exc:
         raise ExportFailed(
             f"The studio's ffmpeg could not start, so {what} did not happen: reinstall Stitch Studio.",
