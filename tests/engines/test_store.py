@@ -33,10 +33,10 @@ def test_the_store_lives_at_stitch_models_dir():
     assert ModelStore(root=Path("/elsewhere")).root == Path("/elsewhere")
 
 
-def test_the_catalogue_lists_both_kokoro_models_as_data():
+def test_the_catalogue_lists_the_kokoro_and_whisper_models_as_data():
     store = ModelStore()
     ids = [m["id"] for m in store.catalogue()]
-    assert ids == ["kokoro-82m", BUNDLED_MODEL_ID]
+    assert ids == ["kokoro-82m", BUNDLED_MODEL_ID, "whisper-tiny.en", "whisper-base"]
     onnx = store.entry(BUNDLED_MODEL_ID)
     assert onnx.engine == "kokoro-onnx" and onnx.license.startswith("Apache-2.0")
     assert [f.path for f in onnx.files] == ["model.onnx", "voices.npz", "vocab.json"]
@@ -88,7 +88,8 @@ def test_an_unknown_model_or_a_file_instead_of_a_folder_is_a_sentence(tmp_path):
     with pytest.raises(EngineError) as caught:
         ModelStore().add("kokoro-9000", tmp_path)
     assert str(caught.value) == (
-        "There is no model called 'kokoro-9000'; the known models are kokoro-82m, kokoro-82m-onnx-int8."
+        "There is no model called 'kokoro-9000'; the known models are kokoro-82m, kokoro-82m-onnx-int8, "
+        "whisper-tiny.en, whisper-base."
     )
     (tmp_path / "model.onnx").write_bytes(b"x")
     with pytest.raises(EngineError, match="is not a folder: give the folder that holds model.onnx"):

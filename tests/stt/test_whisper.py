@@ -218,7 +218,7 @@ def test_the_packaged_tiny_en_is_used_when_the_store_has_nothing():
 
 
 def test_no_weights_anywhere_is_a_sentence(monkeypatch):
-    monkeypatch.setattr(whisper_module, "_packaged_weights", lambda: None)
+    monkeypatch.setattr(whisper_module, "packaged_tiny_en", lambda: None)
     monkeypatch.setattr(whisper_module.bundled, "provide_whisper_base", lambda root: None)
     with pytest.raises(MissingWeights, match=r"^Whisper weights are not on this machine: open Models"):
         WhisperEngine(store=Store({})).model()

@@ -135,3 +135,10 @@ def test_studio_models_provide_bundled_joins_whisper_base_too(tmp_path):
     inode = (folder / "model.bin").stat().st_ino
     assert provide_bundled(argparse.Namespace(quiet=True), store=store, out=io.StringIO()) == 0
     assert (folder / "model.bin").stat().st_ino == inode  # a second run joins nothing
+    # Both packaged Whisper models are listed as present (Models, `studio models list`), in place.
+    assert "Listed in Models: whisper-tiny.en, whisper-base." in out.getvalue()
+    assert store.get("whisper-base").path == folder
+    tiny = store.get("whisper-tiny.en")
+    assert tiny is not None and (tiny.path / "model.bin").is_file() and not tiny.path.is_relative_to(store.root)
+    store.remove("whisper-tiny.en")  # forgets it; the package's files stay
+    assert store.get("whisper-tiny.en") is None and (tiny.path / "model.bin").is_file()
