@@ -57,7 +57,8 @@ def render_images(folder: Path, *, scenes=None, as_json: bool = False, script: s
                     print(f"[scene {number}] {prompt[:70]}", file=sys.stderr, flush=True)
                 try:
                     result = imaging.generate(project.folder, project.image_takes, scene.id, prompt,
-                                              project.manifest.format, engine, NullState(), side=side)
+                                              project.manifest.format, engine, NullState(), side=side,
+                                              budget=imaging.draft_budget(project))
                 except StudioError as exc:
                     if isinstance(exc, MissingWeights):
                         raise  # every scene would say the same: stop with the sentence

@@ -2,9 +2,13 @@
 
 Pure functions on H×W×3 uint8 RGB arrays (H×W×4 RGBA where said); each returns a
 new array and never changes its input. cv2 is imported on first use.
+`OpenCVCleanup` offers them as the "opencv" engine (`[routing.cleanup]`), beside
+any cleanup engine a plugin registers (`CleanupEngine`).
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 
@@ -203,3 +207,48 @@ def auto_contrast(image, low: float = 0.5, high: float = 99.5, local: bool = Fal
         lab[:, :, 0] = cv2.createCLAHE(clipLimit=1.5, tileGridSize=(8, 8)).apply(lab[:, :, 0])
     out = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
     return np.dstack([out, alpha]) if alpha is not None else out
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+
+class CleanupEngine(Protocol):
+    """What `[routing.cleanup]` may name: a picture in, a cleaned picture out (uint8 RGB or RGBA).
+
+    `operations` lists which of "remove_background", "fit_to_format", "auto_contrast" it
+    does; `clean` gets the creator's box (`rect`, picture pixels) for a background removal
+    and the format and `focus` (0..1 of the picture) for a fit. A long one checks `state`.
+    One that loads a model runs in the studio's model lane, unless it says `lane = "io"`."""
+
+    id: str
+    task: str  # "cleanup"
+    label: str
+    local: bool
+    operations: tuple[str, ...]
+
+    def clean(self, image, operation: str, state, *, fmt: str = "16:9", focus=(0.5, 0.5), rect=None) -> np.ndarray: ...
+
+    def unload(self) -> None: ...
+
+
+class OpenCVCleanup:
+    """The built-in cleanup engine: the functions above, no weights, nothing to load."""
+
+    id = "opencv"
+    task = "cleanup"
+    label = "OpenCV, built in"
+    local = True
+    lane = "io"  # no model: the studio runs it beside a render, not after it
+    operations = ("remove_background", "fit_to_format", "auto_contrast")
+
+    def clean(self, image, operation: str, state=None, *, fmt: str = "16:9", focus=(0.5, 0.5), rect=None) -> np.ndarray:
+        if operation == "remove_background":
+            return remove_background(image, rect)[0]
+        if operation == "fit_to_format":
+            return fit_to_format(image, fmt, focus)
+        if operation == "auto_contrast":
+            return auto_contrast(image)
+        raise EngineError(f"OpenCV has no cleanup called '{operation}': use {', '.join(self.operations)}.")
+
+    def unload(self) -> None:
+        """Nothing is held between cleanups."""

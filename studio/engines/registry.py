@@ -62,6 +62,10 @@ class EngineRegistry:
     def label(self, engine_id: str) -> str:
         return getattr(self._factory(engine_id), "label", "") or engine_id
 
+    def is_local(self, engine_id: str) -> bool:
+        """Whether the engine works on this machine (False: a hosted service); makes no instance."""
+        return bool(getattr(self._factory(engine_id), "local", True))
+
     def get(self, engine_id: str) -> Any:
         with self._lock:
             engine = self._instances.get(engine_id)

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from studio.engines.base import TaskState
 from studio.engines.images import ImageRequest
 from studio.engines.prices import money
-from studio.errors import Cancelled, EngineError
-from studio.jobs.imaging import ImageRender, render_scene_image
-from studio.jobs.ledger import Budget, Ledger, render_paid, usage_of
+from studio.errors import EngineError
+from studio.jobs.imaging import ImageRender, engine_size, render_paid_image, render_scene_image, scene_request
+from studio.jobs.ledger import Budget, Ledger, usage_of
 from studio.jobs.premium import FinalQuote, is_hosted
 
 if TYPE_CHECKING:
@@ -44,29 +44,14 @@ def final_image_engine(project: "Project", registry: "EngineRegistry"):
     return registry.configured(engine_id, project.manifest.engine_settings(engine_id))
 
 
-def final_size(engine, fmt: str) -> tuple[int | None, int | None]:
-    """The engine's own size (a hosted service takes only a few), turned to the format's orientation."""
-    width, height = getattr(engine, "width", None), getattr(engine, "height", None)
-    if not width or not height:
-        return None, None
-    a, b = (int(v) for v in fmt.split(":"))
-    if width != height and (a > b) != (width > height):
-        width, height = height, width
-    return int(width), int(height)
+final_size = engine_size  # the engine's own size, turned to the format's orientation
 
 
 def final_request(project: "Project", engine, scene_id: str) -> ImageRequest:
     prompt = project.scene_prompt(scene_id)
     if not prompt.strip():
         raise EngineError("This scene has no image prompt: describe it in a few words in the Images panel.")
-    width, height = final_size(engine, project.manifest.format)
-    if width is None:
-        from studio.jobs.imaging import scene_request
-
-        return scene_request(engine, prompt, project.manifest.format, seed=FINAL_SEED)
-    request = engine.request(prompt, seed=FINAL_SEED, width=width, height=height)
-    request.check()
-    return request
+    return scene_request(engine, prompt, project.manifest.format, seed=FINAL_SEED)
 
 
 @dataclass(frozen=True)
@@ -99,21 +84,6 @@ def project_budget(project: "Project", ledger: Ledger | None = None) -> Budget:
     return Budget(ledger or Ledger(project.folder), project.manifest.budget)
 
 
-class _Watched:
-    """The engine, remembering the picture it returned: a cancel after the reply must not hide a charge."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.picture = None
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-    def text_to_image(self, request, state):
-        self.picture = self.engine.text_to_image(request, state)
-        return self.picture
-
-
 def render_final_image(folder: Path, store: "ImageTakeStore", ledger: Ledger, budget: Budget, scene_id: str,
                        request: ImageRequest, engine, state: TaskState) -> ImageRender:
     """Worker side: the final image of one scene (or the one on disk), recorded in the ledger."""
@@ -128,15 +98,4 @@ def render_final_image(folder: Path, store: "ImageTakeStore", ledger: Ledger, bu
                       ref=scene_id, key=request.cache_key()[:20], usage=usage_of(request).to_dict())
         return result
 
-    quote = engine.quote(request)
-    watched = _Watched(engine)
-
-    def work() -> ImageRender:
-        try:
-            return as_final(render_scene_image(folder, store, scene_id, request, watched, state))
-        except Cancelled as exc:
-            if watched.picture is not None and not hasattr(exc, "charged"):
-                exc.charged = money(watched.picture.info.get("charged", quote.money))
-            raise
-
-    return render_paid(ledger, budget, engine, request, work, tier="final", ref=scene_id, quote=quote)
+    return as_final(render_paid_image(ledger, budget, folder, scene_id, request, engine, state, "final"))

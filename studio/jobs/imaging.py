@@ -4,6 +4,11 @@ Worker side: `generate`, `render_scene_image`, `vary` and `cleanup` touch no pro
 state (they read the thread-safe `ImageTakeStore` for cache hits and write one file
 atomically); the caller records the take with `commit` on its own thread. A cancel
 raises `Cancelled` from inside the engine's step loop, before any file is written.
+
+A hosted draft engine spends money like a final one: its render goes through
+`ledger.render_paid` (the `draft_budget` checked and the estimate held before any
+traffic; what the provider charged recorded, tier "draft"). Cleanup goes to the
+engine `[routing.cleanup]` names (`cleanup_engine`; OpenCV's unless another is routed).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from typing import TYPE_CHECKING
 
 from studio.engines.base import TaskState, check_cancelled
 from studio.engines.images import ImageEngine, ImageRequest
-from studio.errors import EngineError, StorageError
-from studio.jobs.ledger import project_ledger, record_image_draft
+from studio.engines.prices import money
+from studio.errors import Cancelled, EngineError, StorageError
+from studio.jobs.ledger import Budget, Ledger, project_ledger, record_image_draft, render_paid, shared_budget
+from studio.jobs.premium import is_hosted
 from studio.project.images import IMAGE_RENDERS, ImageTake, ImageTakeStore, new_image_take
 
 if TYPE_CHECKING:
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
     from studio.project.project import Project
 
 DEFAULT_IMAGE_ENGINE = "diffusers"
+DEFAULT_CLEANUP_ENGINE = "opencv"
 CLEANUPS = {"remove_background": "Remove background", "fit_to_format": "Fit to format", "auto_contrast": "Auto contrast"}
 
 
@@ -39,12 +47,45 @@ class ImageRender:
     cached: bool
     seconds: float  # wall time of this call (≈0 for a cache hit)
     info: dict = field(default_factory=dict)
+    recorded: bool = False  # in the ledger already (a paid render records itself as it happens)
 
 
 def image_engine(project: "Project", registry: "EngineRegistry") -> ImageEngine:
     """The draft image engine the project routes to, made with its `[engines.<id>]` settings."""
     engine_id = project.manifest.route("image")[0] or DEFAULT_IMAGE_ENGINE
     return registry.configured(engine_id, project.manifest.engine_settings(engine_id))
+
+
+def draft_budget(project: "Project") -> Budget:
+    """The budget a hosted draft image engine spends from: the project's cap over its ledger
+    (one per folder, so two paid jobs in flight both count against it)."""
+    return shared_budget(project.folder, project.manifest.budget)
+
+
+def cleanup_engine(project: "Project", registry: "EngineRegistry"):
+    """The cleanup engine `[routing.cleanup]` names (OpenCV's when none), with its `[engines.<id>]` settings."""
+    engine_id = project.manifest.route("cleanup")[0] or DEFAULT_CLEANUP_ENGINE
+    engine = None
+    if engine_id in registry.all_ids():
+        engine = registry.configured(engine_id, project.manifest.engine_settings(engine_id))
+    if getattr(engine, "task", "") != "cleanup":
+        installed = registry.ids("cleanup")
+        raise EngineError(
+            f"stitch.toml routes picture cleanup to '{engine_id}', which is not an installed cleanup engine: "
+            f"set draft under [routing.cleanup] to one of {', '.join(installed) or 'none'}."
+        )
+    return engine
+
+
+def engine_size(engine, fmt: str) -> tuple[int | None, int | None]:
+    """The engine's own size (a hosted service takes only a few), turned to the format's orientation."""
+    width, height = getattr(engine, "width", None), getattr(engine, "height", None)
+    if not width or not height:
+        return None, None
+    a, b = (int(v) for v in fmt.split(":"))
+    if width != height and (a > b) != (width > height):
+        width, height = height, width
+    return int(width), int(height)
 
 
 def image_size(fmt: str, side: int) -> tuple[int, int]:
@@ -60,32 +101,89 @@ def scene_request(engine: ImageEngine, prompt: str, fmt: str, seed: int | None =
     """A draft request for a scene: the engine's recipe, sized to the project's format."""
     if not prompt.strip():
         raise EngineError("This scene has no image prompt: describe it in a few words in the Images panel.")
-    side = side or _model_side(engine)
-    width, height = image_size(fmt, side)
+    width, height = engine_size(engine, fmt)
+    if width is None or side:
+        width, height = image_size(fmt, side or _model_side(engine))
     request = engine.request(prompt, seed=seed, width=width, height=height)
     request.check()
     return request
 
 
 def generate(folder: Path, store: ImageTakeStore, scene_id: str, prompt: str, fmt: str,
-             engine: ImageEngine, state: TaskState, seed: int | None = None, side: int | None = None) -> ImageRender:
-    """Worker side: a new image for the scene (a given seed repeats an earlier one's look)."""
+             engine: ImageEngine, state: TaskState, seed: int | None = None, side: int | None = None,
+             budget: Budget | None = None) -> ImageRender:
+    """Worker side: a new image for the scene (a given seed repeats an earlier one's look);
+    a hosted engine only within `budget` (`draft_budget(project)`)."""
     request = scene_request(engine, prompt, fmt, seed, side)
-    return render_scene_image(folder, store, scene_id, request, engine, state)
+    return render_scene_image(folder, store, scene_id, request, engine, state, budget=budget)
 
 
 def render_scene_image(folder: Path, store: ImageTakeStore, scene_id: str, request: ImageRequest,
                        engine: ImageEngine, state: TaskState, source_pixels=None,
-                       source_take: str = "") -> ImageRender:
-    """Worker side: reuse an image made from the same request, or render a new one."""
-    from studio.engines.pngmeta import save_png
-
+                       source_take: str = "", budget: Budget | None = None) -> ImageRender:
+    """Worker side: reuse an image made from the same request, or render a new one. A hosted
+    engine's render is paid through `budget` (refused before any traffic when it does not fit)
+    and is in the ledger when this returns (`recorded`); `commit` records the others."""
     folder = Path(folder)
-    key = request.cache_key()
-    existing = store.find_by_key(key)
+    existing = store.find_by_key(request.cache_key())
     if existing is not None:
         take = existing if existing.scene_id == scene_id else _record(scene_id, request, existing.path, 0.0, source_take)
         return ImageRender(scene_id, take, cached=True, seconds=0.0)
+    if not is_hosted(engine):
+        return _render(folder, scene_id, request, engine, state, source_pixels, source_take)
+    if budget is None:
+        raise EngineError(
+            f"{getattr(engine, 'label', engine.id)} is a hosted service: render its images within a project, "
+            "whose budget it spends from."
+        )
+    return render_paid_image(budget.ledger, budget, folder, scene_id, request, engine, state, "draft",
+                             source_pixels, source_take)
+
+
+def render_paid_image(ledger: Ledger, budget: Budget, folder: Path, scene_id: str, request: ImageRequest, engine,
+                      state: TaskState, tier: str, source_pixels=None, source_take: str = "") -> ImageRender:
+    """Worker side: one picture from a hosted engine, inside the budget, recorded in `ledger` with
+    what the provider charged (even for a call cancelled after its reply arrived)."""
+    quote = engine.quote(request)
+    watched = _Watched(engine)
+
+    def work() -> ImageRender:
+        try:
+            return _render(Path(folder), scene_id, request, watched, state, source_pixels, source_take)
+        except Cancelled as exc:
+            if watched.picture is not None and not hasattr(exc, "charged"):
+                exc.charged = money(watched.picture.info.get("charged", quote.money))
+            raise
+
+    result = render_paid(ledger, budget, engine, request, work, tier=tier, ref=scene_id, quote=quote)
+    result.recorded = True
+    return result
+
+
+class _Watched:
+    """The engine, remembering the picture it returned: a cancel after the reply must not hide a charge."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.picture = None
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def text_to_image(self, request, state):
+        self.picture = self.engine.text_to_image(request, state)
+        return self.picture
+
+    def image_to_image(self, request, image, state):
+        self.picture = self.engine.image_to_image(request, image, state)
+        return self.picture
+
+
+def _render(folder: Path, scene_id: str, request: ImageRequest, engine, state: TaskState, source_pixels,
+            source_take: str) -> ImageRender:
+    from studio.engines.pngmeta import save_png
+
+    key = request.cache_key()
     check_cancelled(state)
     started = time.perf_counter()
     if request.is_variation:
@@ -101,29 +199,39 @@ def render_scene_image(folder: Path, store: ImageTakeStore, scene_id: str, reque
 
 
 def vary(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTake, prompt: str, strength: float,
-         engine: ImageEngine, state: TaskState, seed: int | None = None) -> ImageRender:
+         engine: ImageEngine, state: TaskState, seed: int | None = None, budget: Budget | None = None) -> ImageRender:
     """Worker side: image-to-image from a take (a render or one of the creator's pictures)."""
     pixels = load_pixels(Path(folder) / source.path)
-    width, height = _even_size(pixels.shape[1], pixels.shape[0], _model_side(engine))
+    width, height = engine_size(engine, f"{pixels.shape[1]}:{pixels.shape[0]}")
+    if width is None:
+        width, height = _even_size(pixels.shape[1], pixels.shape[0], _model_side(engine))
     request = engine.request(prompt or source.prompt, seed=seed, width=width, height=height,
                              source=pixels, source_name=source.id, strength=float(strength))
     request.check()
-    return render_scene_image(folder, store, scene_id, request, engine, state, pixels, source.id)
+    return render_scene_image(folder, store, scene_id, request, engine, state, pixels, source.id, budget=budget)
 
 
 def cleanup(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTake, operation: str,
-            state: TaskState, fmt: str = "16:9", focus=(0.5, 0.5), rect=None) -> ImageRender:
-    """Worker side: background removal, fit to the project's format or auto contrast, as a new take."""
-    from studio.engines import cleanup as opencv
+            state: TaskState, fmt: str = "16:9", focus=(0.5, 0.5), rect=None, engine=None) -> ImageRender:
+    """Worker side: background removal, fit to the project's format or auto contrast, as a new take,
+    by the routed cleanup `engine` (`cleanup_engine(project, registry)`; OpenCV's when none is given)."""
     from studio.engines.images import image_digest
     from studio.engines.pngmeta import save_png
 
+    if engine is None:
+        from studio.engines.cleanup import OpenCVCleanup
+
+        engine = OpenCVCleanup()
     if operation not in CLEANUPS:
         raise EngineError(f"There is no cleanup called '{operation}': use {', '.join(CLEANUPS)}.")
+    if operation not in engine.operations:
+        done = ", ".join(CLEANUPS[op] for op in engine.operations if op in CLEANUPS) or "nothing"
+        raise EngineError(f"{getattr(engine, 'label', engine.id)} cannot {CLEANUPS[operation].lower()} "
+                          f"(it does {done.lower()}): route cleanup to another engine in the project's settings.")
     folder = Path(folder)
     pixels = load_pixels(folder / source.path, keep_alpha=True)
-    request = {"task": "cleanup", "operation": operation, "source": source.id, "source_digest": image_digest(pixels),
-               "prompt": source.prompt}
+    request = {"task": "cleanup", "engine": engine.id, "operation": operation, "source": source.id,
+               "source_digest": image_digest(pixels), "prompt": source.prompt}
     if operation == "fit_to_format":
         request.update(format=fmt, focus=[round(float(v), 4) for v in focus])
     if operation == "remove_background" and rect is not None:
@@ -134,12 +242,7 @@ def cleanup(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTak
         return ImageRender(scene_id, existing, cached=True, seconds=0.0)
     state.set_progress(0.1, CLEANUPS[operation])
     started = time.perf_counter()
-    if operation == "remove_background":
-        result, _mask = opencv.remove_background(pixels, rect)
-    elif operation == "fit_to_format":
-        result = opencv.fit_to_format(pixels, fmt, focus)
-    else:
-        result = opencv.auto_contrast(pixels)
+    result = engine.clean(pixels, operation, state, fmt=fmt, focus=focus, rect=rect)
     check_cancelled(state)
     relative = f"{IMAGE_RENDERS}/{key[:20]}.png"
     save_png(folder / relative, result, {**request, "cache_key": key})
@@ -153,7 +256,8 @@ def cleanup(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTak
 def commit(project: "Project", result: ImageRender, choose: bool = False) -> ImageTake:
     """Caller side: record the take in the project (at once; choosing it is undoable)."""
     project.add_image_take(result.take, choose=choose)
-    record_image_draft(project_ledger(project.folder), result)  # what the drafts saved, in the Cost panel
+    if not result.recorded:  # a paid render is in the ledger already, with its charge
+        record_image_draft(project_ledger(project.folder), result)  # what the drafts saved, in the Cost panel
     return result.take
 
 

@@ -168,14 +168,16 @@ class Ledger:
     def drafts_at(self, price: Price, size: str = "") -> Decimal:
         """What the drafts rendered so far would have cost at `price` (a premium engine's).
 
-        Counts each draft actually rendered (cache hits cost nothing either way) of the
-        task the price is for; an image size the price does not list is priced at `size`,
+        Counts each free draft actually rendered (cache hits cost nothing either way, a
+        hosted draft engine's paid drafts saved nothing) of the task the price is for; an image size the price does not list is priced at `size`,
         or at the cheapest listed one, so the figure is never inflated."""
         task = {"character": "tts", "image": "image", "audio minute": "stt"}[price.unit]
         fallback = size or (min(price.sizes, key=price.sizes.get) if price.sizes else "")
         total = Decimal(0)
         for entry in self.entries():
             if entry.tier != "draft" or entry.cached or entry.status != "done" or entry.task != task:
+                continue
+            if entry.charged > 0 or entry.estimated > 0:  # a hosted draft engine's: paid, not saved
                 continue
             usage = Usage.from_dict(entry.usage)
             if task == "image" and usage.size not in price.sizes:
@@ -330,10 +332,27 @@ def project_ledger(folder) -> Ledger:
         return ledger
 
 
+_BUDGETS: dict[Path, Budget] = {}
+
+
+def shared_budget(folder, cap) -> Budget:
+    """One Budget per project folder in this process, over `project_ledger(folder)`, with the cap
+    as stitch.toml says now: paid jobs that start from it hold their estimates against each other."""
+    key = Path(folder).resolve()
+    ledger = project_ledger(key)
+    with _SHARED_LOCK:
+        budget = _BUDGETS.get(key)
+        if budget is None or budget.ledger is not ledger:
+            budget = _BUDGETS[key] = Budget(ledger, cap)
+        budget.cap = money(cap)
+        return budget
+
+
 def record_image_draft(ledger: Ledger, result) -> Entry | None:
     """A scene image drafted with the routed draft engine (a render or a variation, or its
     cache hit): free, with its size kept, so the Cost panel can price the drafts at the
-    final image engine. A cleanup uses no model, a final is recorded when it is paid for."""
+    final image engine. A cleanup uses no model; a final, or a draft from a hosted engine,
+    is recorded when it is paid for (`render_paid`)."""
     take = result.take
     if take.kind not in ("render", "variation"):
         return None

@@ -302,9 +302,10 @@ class ImagePanel(QWidget):
         if scene is None or engine is None:
             return
         prompt, fmt = self.project.scene_prompt(scene.id), self.project.manifest.format
-        folder, store = self.project.folder, self.project.image_takes
+        folder, store, budget = self.project.folder, self.project.image_takes, imaging.draft_budget(self.project)
         for _ in range(count):
-            self._start("Image", lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine, state, s))
+            self._start("Image", lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine,
+                                                                        state, s, budget=budget))
 
     def render_final(self) -> bool:
         from studio.ui.image_final import render_final
@@ -323,7 +324,9 @@ class ImagePanel(QWidget):
         self.commit_prompt()
         prompt, strength = self.project.scene_prompt(self.scene_id), self.strength.value() / 100
         folder, store, scene_id = self.project.folder, self.project.image_takes, self.scene_id
-        self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state))
+        budget = imaging.draft_budget(self.project)
+        self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state,
+                                                            budget=budget))
 
     def cleanup(self, operation: str):
         """Auto contrast at once; the other cleanups after the creator drew the box or placed the frame.
@@ -364,9 +367,13 @@ class ImagePanel(QWidget):
 
     def run_cleanup(self, take, operation: str, rect=None, focus=(0.5, 0.5)) -> None:
         folder, store, scene_id, fmt = self.project.folder, self.project.image_takes, take.scene_id, self.project.manifest.format
+        engine = self._try(imaging.cleanup_engine, self.project, self.window.registry)
+        if engine is None:
+            return
+        lane = getattr(engine, "lane", "model")  # OpenCV needs no model and need not wait behind one
         self._start(imaging.CLEANUPS[operation],
                     lambda state: imaging.cleanup(folder, store, scene_id, take, operation, state, fmt=fmt,
-                                                  focus=focus, rect=rect), lane="io")
+                                                  focus=focus, rect=rect, engine=engine), lane=lane)
 
     def toggle_pin(self) -> None:
         take = self.selected_take()

@@ -62,6 +62,16 @@ def test_an_edit_sends_the_image_as_a_png_form_and_gets_one_back(openai_fake, ke
     assert picture.image.shape == (8, 16, 3) and request.source_digest
 
 
+def test_an_edit_takes_no_strength_so_any_slider_value_is_sent(openai_fake, keys):
+    engine = _images(openai_fake, model="gpt-image-1")
+    source = np.full((64, 64, 3), 120, np.uint8)
+    request = engine.request("make it night", source=source, source_name="take-1", strength=0.3)
+    request.check()  # a local strength of 0.3 with the service's single "step" is not refused
+    assert request.strength == 1.0 and request.is_variation
+    engine.image_to_image(request, source, State())
+    assert openai_fake.hits[-1].path == "/v1/images/edits" and b'name="strength"' not in openai_fake.hits[-1].body
+
+
 def test_an_image_reply_that_is_not_an_image_gives_a_sentence(openai_fake, keys):
     import base64
 

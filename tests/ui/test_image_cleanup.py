@@ -28,9 +28,10 @@ def cleanup_calls(monkeypatch):
     calls = []
     real = imaging.cleanup
 
-    def spy(folder, store, scene_id, source, operation, state, fmt="16:9", focus=(0.5, 0.5), rect=None):
+    def spy(folder, store, scene_id, source, operation, state, fmt="16:9", focus=(0.5, 0.5), rect=None, engine=None):
         calls.append({"operation": operation, "source": source.id, "rect": rect, "focus": focus, "fmt": fmt})
-        return real(folder, store, scene_id, source, operation, state, fmt=fmt, focus=focus, rect=rect)
+        assert engine is not None and engine.id == "opencv"  # the routed engine, from the registry
+        return real(folder, store, scene_id, source, operation, state, fmt=fmt, focus=focus, rect=rect, engine=engine)
 
     monkeypatch.setattr(imaging, "cleanup", spy)
     return calls

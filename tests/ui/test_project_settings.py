@@ -106,7 +106,8 @@ def test_every_task_routes_and_the_final_image_engine_settings_go_into_stitch_to
     dialog = ProjectSettingsDialog(studio)
     assert set(dialog.tasks) == {"tts", "stt", "image", "cleanup"}
     cleanup = dialog.tasks["cleanup"]
-    assert cleanup.draft.currentText() == "OpenCV, built in" and cleanup.final_id() == ""
+    assert cleanup.draft_id() == "opencv" and cleanup.draft.currentText().startswith("OpenCV, built in")
+    assert cleanup.final_id() == "" and not cleanup.draft_shown()  # a local draft engine: nothing to set
     assert not cleanup.fields["model"].isEnabled() and "voice" not in cleanup.fields
     image = dialog.tasks["image"]
     image.final.setCurrentIndex(image.final.findData("openai-image"))
@@ -162,3 +163,41 @@ def test_take_checks_and_dont_ask_under_are_the_creators_settings_and_can_be_res
     assert on_disk.final_ask_under == 0 and on_disk.check_takes is False
     assert not studio.voice_tools.checks.automatic
 
+
+
+def test_a_hosted_draft_image_engine_gets_its_own_server_settings_and_key(studio, memory_keyring, artifacts_dir):  # noqa: F811
+    dialog = ProjectSettingsDialog(studio)
+    image = dialog.tasks["image"]
+    assert not image.draft_shown()  # diffusers runs here: nothing to set
+    image.draft.setCurrentIndex(image.draft.findData("openai-image"))
+    dialog.pages.setCurrentWidget(image.box)
+    dialog.show()
+    dialog.grab().save(str(artifacts_dir / "project-settings-hosted-draft.png"))
+    assert image.draft_shown() and image.final_id() == ""
+    assert image.draft_form.fields["base_url"].isEnabled() and "voice" not in image.draft_form.fields
+    image.draft_form.fields["base_url"].setText("http://127.0.0.1:9100/v1")
+    image.draft_form.fields["model"].setText("dall-e-2")
+    image.draft_form.key.setText(KEY)
+    assert dialog.save() and image.draft_form.key.text() == ""
+    assert image.draft_form.key_note.text() == STORED
+    dialog.deleteLater()
+
+    folder = Path(studio.project.folder)
+    manifest = Manifest.load(folder)
+    assert manifest.route("image") == ("openai-image", "")
+    assert manifest.engine_settings("openai-image") == {"base_url": "http://127.0.0.1:9100/v1", "model": "dall-e-2"}
+    text = (folder / "stitch.toml").read_text()
+    assert "[engines.openai-image]" in text and 'base_url = "http://127.0.0.1:9100/v1"' in text
+    assert secrets.get_key("openai-compatible:127.0.0.1:9100").reveal() == KEY
+    for path in folder.rglob("*"):
+        assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
+
+    # Opened again: the draft engine's settings are shown; the same engine as the final is edited once.
+    dialog = ProjectSettingsDialog(studio)
+    image = dialog.tasks["image"]
+    assert image.draft_form.fields["base_url"].text() == "http://127.0.0.1:9100/v1"
+    assert "is set" in image.draft_form.key_note.text()
+    image.final.setCurrentIndex(image.final.findData("openai-image"))
+    assert not image.draft_shown() and image.fields["model"].text() == "dall-e-2"
+    assert image.engine_forms() == [image.final_form]
+    dialog.deleteLater()

@@ -94,10 +94,12 @@ class OpenAIImageEngine(OpenAICompatible):
     def request(self, prompt: str, *, seed=None, width=None, height=None, steps=None, guidance=None,
                 negative_prompt: str = "", source=None, source_name: str = "", strength: float = 0.6) -> ImageRequest:
         # The service ignores seeds, steps and guidance; a seed still tells two takes apart.
+        # An edit takes no strength either (the prompt decides how much changes): the request
+        # records 1.0, what the service does, so a local slider value cannot refuse the call.
         return ImageRequest(
             self.id, self.model_name, self.host, prompt, new_seed() if seed is None else int(seed),
             int(width or self.width), int(height or self.height), 1, 0.0,
-            negative_prompt=negative_prompt, strength=float(strength) if source is not None else 1.0,
+            negative_prompt=negative_prompt, strength=1.0,
             source_digest=image_digest(source) if source is not None else "", source=source_name,
             extra=(("quality", self.quality),) if self.quality else (),
         )
