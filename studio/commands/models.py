@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import sys
 
 
@@ -114,7 +117,9 @@ def addons(args, *, root=None, ask=None, out=None) -> int:
         return 0
     if args.dry_run:
         staging = plan.root / f"{torch_addons.FOLDER}.partial"
-        print(" ".join(torch_addons.command(plan, "uv", staging, plan.root / "constraints.txt")), file=out)
+        words = torch_addons.command(plan, "uv", staging, plan.root / "constraints.txt")
+        # Quoted for this system's shell: a data folder may hold spaces or an apostrophe.
+        print(shlex.join(words) if os.name == "posix" else subprocess.list2cmdline(words), file=out)
         return 0
     if present is not None and present.flavour == plan.flavour.id:
         print(f"Already installed: {present.summary()}.", file=out)

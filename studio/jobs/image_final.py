@@ -21,7 +21,7 @@ from studio.engines.images import ImageRequest
 from studio.engines.prices import money
 from studio.errors import EngineError
 from studio.jobs.imaging import ImageRender, engine_size, render_paid_image, render_scene_image, scene_request
-from studio.jobs.ledger import Budget, Ledger, usage_of
+from studio.jobs.ledger import Budget, Ledger, shared_budget, usage_of
 from studio.jobs.premium import FinalQuote, is_hosted
 
 if TYPE_CHECKING:
@@ -79,9 +79,9 @@ def quote_final_image(project: "Project", engine, budget: Budget, scene_ids: lis
     )
 
 
-def project_budget(project: "Project", ledger: Ledger | None = None) -> Budget:
-    """The project's budget over its ledger (share the Voicing's where there is one)."""
-    return Budget(ledger or Ledger(project.folder), project.manifest.budget)
+def project_budget(project: "Project") -> Budget:
+    """The project's one budget (`ledger.shared_budget`): its estimates held against every other paid job's."""
+    return shared_budget(project.folder, project.manifest.budget)
 
 
 def render_final_image(folder: Path, store: "ImageTakeStore", ledger: Ledger, budget: Budget, scene_id: str,

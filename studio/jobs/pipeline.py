@@ -19,9 +19,8 @@ import numpy as np
 
 from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled
 from studio.engines.lexicon import with_lexicon
-from studio.engines.prices import money
 from studio.errors import EngineError, StudioError
-from studio.jobs.ledger import Budget, Ledger
+from studio.jobs.ledger import Budget, project_ledger, shared_budget
 from studio.jobs.selfcheck import keep_engine_timings
 from studio.project.storage import atomic_write_bytes
 from studio.project.takes import Take
@@ -50,8 +49,7 @@ class Voicing:
     def __init__(self, project: "Project", registry: "EngineRegistry"):
         self.project = project
         self.registry = registry
-        self.ledger = Ledger(project.folder)
-        self._budget = Budget(self.ledger, 0)
+        self.ledger = project_ledger(project.folder)
 
     def engine(self) -> SpeechEngine:
         """The draft engine the project routes tts to, made with its `[engines.<id>]` settings."""
@@ -69,9 +67,9 @@ class Voicing:
 
     @property
     def budget(self) -> Budget:
-        """The project's cap (from stitch.toml, read each time) over its ledger."""
-        self._budget.cap = money(self.project.manifest.budget)
-        return self._budget
+        """The project's cap (from stitch.toml, read each time) over its ledger: the one budget every
+        paid job of this folder holds its estimate against (`ledger.shared_budget`)."""
+        return shared_budget(self.project.folder, self.project.manifest.budget)
 
     def request_for(self, line_id: str, tier: str = "draft") -> RenderRequest:
         if tier != "final":

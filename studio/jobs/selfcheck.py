@@ -21,7 +21,7 @@ from studio.engines.base import TaskState
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, TranscriptionEngine, Word
 from studio.errors import EngineError
 from studio.jobs.check import CheckResult, check_take
-from studio.jobs.ledger import Budget, Ledger, render_paid
+from studio.jobs.ledger import Budget, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
 from studio.project.checks import TakeCheck, write_check
 from studio.project.storage import atomic_write_json, read_json
@@ -74,7 +74,7 @@ def project_listener(project: "Project", registry: "EngineRegistry", *, final: b
             f"stitch.toml routes transcription to '{engine_id}', which is not an installed transcription "
             f"engine: set {'final' if final else 'draft'} under [routing.stt] to one of {', '.join(installed) or 'none'}."
         )
-    return Listener(engine, "final" if final else "draft", Budget(Ledger(project.folder), manifest.budget))
+    return Listener(engine, "final" if final else "draft", shared_budget(project.folder, manifest.budget))
 
 
 @dataclass(frozen=True)

@@ -111,12 +111,12 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     sound = _Sound(timeline, Path(project_folder), loudness_target(preset.name), state)
 
     with tempfile.TemporaryDirectory(prefix="stitch-export-") as tmp:
-        if not _SECOND_PIPE:
-            state.set_progress(0.0, "Mixing the sound")
-            sound.write_wav(Path(tmp) / "mix.wav")
-        check_cancelled(state)
         partial = ffmpeg.partial_path(out_path)
         try:
+            if not _SECOND_PIPE:
+                state.set_progress(0.0, "Mixing the sound")
+                sound.write_wav(Path(tmp) / "mix.wav")  # a full disk here is said like one while encoding
+            check_cancelled(state)
             _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98))
             os.replace(partial, out_path)
         except OSError as exc:

@@ -72,7 +72,7 @@ def test_the_final_image_lands_beside_the_drafts_and_the_ledger_has_its_price(im
 
     engine = image_final.final_image_engine(project, registry)
     ledger = Ledger(project.folder)
-    budget = image_final.project_budget(project, ledger)
+    budget = image_final.project_budget(project)
     quote = image_final.quote_final_image(project, engine, budget, [scene])
     assert (quote.engine, quote.lines, quote.paid, quote.fits) == ("openai-image", (scene,), True, True)
     assert quote.money == Decimal("0.040")  # dall-e-3, 1024x1024 (a square service size in any format)
@@ -109,7 +109,7 @@ def test_over_budget_the_server_sees_nothing(image_project, registry, openai_fak
     scene = project.scenes[0].id
     engine = image_final.final_image_engine(project, registry)
     ledger = Ledger(project.folder)
-    budget = image_final.project_budget(project, ledger)
+    budget = image_final.project_budget(project)
     quote = image_final.quote_final_image(project, engine, budget, [scene])
     assert not quote.fits and quote.over_by == Decimal("0.010")
 
@@ -165,7 +165,7 @@ def test_after_final_renders_with_a_key_set_nothing_the_studio_wrote_holds_it(im
         scenes = [s.id for s in project.scenes[:2]]
         engine = image_final.final_image_engine(project, registry)
         ledger = Ledger(project.folder)
-        budget = image_final.project_budget(project, ledger)
+        budget = image_final.project_budget(project)
         first = image_final.final_request(project, engine, scenes[0])
         imaging.commit(project, image_final.render_final_image(
             project.folder, project.image_takes, ledger, budget, scenes[0], first, engine, NullState()))
@@ -212,7 +212,7 @@ def test_a_cancel_once_the_server_answered_is_in_the_ledger_and_leaves_no_file(i
     scene = project.scenes[0].id
     engine = image_final.final_image_engine(project, registry)
     ledger = Ledger(project.folder)
-    budget = image_final.project_budget(project, ledger)
+    budget = image_final.project_budget(project)
     request = image_final.final_request(project, engine, scene)
     with pytest.raises(Cancelled):
         image_final.render_final_image(project.folder, project.image_takes, ledger, budget, scene, request, engine,

@@ -79,3 +79,17 @@ def test_a_cancel_while_the_sound_is_mixed_leaves_no_file(project, monkeypatch):
         export(project.timeline, project.folder, out, TINY, state=progress)
     assert list(out.parent.iterdir()) == []
     assert not [t for t in threading.enumerate() if t.name.startswith("stitch-export")]
+
+
+def test_a_full_disk_while_the_sound_file_is_written_is_one_sentence(project, monkeypatch):
+    import errno
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(export_module, "_SECOND_PIPE", False)
+    monkeypatch.setattr(export_module._Sound, "write_wav", full)
+    out = project.folder / "exports" / "video.mp4"
+    with pytest.raises(export_module.ExportFailed, match=r"^Could not save video\.mp4: No space left on device\.$"):
+        export(project.timeline, project.folder, out, TINY)
+    assert list(out.parent.iterdir()) == []
