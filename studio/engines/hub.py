@@ -88,6 +88,12 @@ def download(entry, folder: Path, progress: Progress | None = None, state: TaskS
 
 
 def _files_to_fetch(entry) -> list[str]:
+    if entry.download_include:
+        listed = _call(entry, "the list of its files", lambda: _list_files(entry))
+        names = sorted(n for n in listed if any(fnmatch.fnmatch(n, p) for p in entry.download_include))
+        if not names:
+            raise EngineError(f"{entry.repo} on {endpoint()} holds none of the files {entry.id} needs: it cannot be downloaded from it.")
+        return names
     names = [f.path for f in entry.files if not f.is_folder]
     folders = [f for f in entry.files if f.is_folder]
     if folders:

@@ -27,6 +27,8 @@ from studio.errors import EngineError, StorageError
 from studio.project.storage import atomic_write_bytes, atomic_write_json, read_json
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "models.json"
+# Every model the engines know: voices and transcription, then the image models.
+CATALOGUES = (CATALOGUE, CATALOGUE.with_name("image_models.json"))
 BUNDLED_MODEL_ID = "kokoro-82m-onnx-int8"
 INDEX_SCHEMA = 1
 
@@ -63,6 +65,9 @@ class CatalogueEntry:
     bundled: dict = field(default_factory=dict, compare=False)
     repo: str = ""  # the Hugging Face repository the files come from ("" : not downloadable)
     revision: str = "main"
+    # Globs of the repository's files to download, when it holds more than the model needs
+    # (an image repo's fp32 and fp16 weights side by side); empty: the `files` alone.
+    download_include: tuple[str, ...] = ()
 
     def file_names(self) -> str:
         names = [f.path for f in self.files]
@@ -105,6 +110,7 @@ def _read_catalogue(path: Path) -> tuple[tuple[dict, CatalogueEntry], ...]:
             size_mb=m["size_mb"], license=m["license"], source=m["source"],
             files=files, bundled=m.get("bundled", {}),
             repo=m.get("repo", ""), revision=m.get("revision", "main"),
+            download_include=tuple(m.get("download_include", ())),
         )))
     return tuple(entries)
 
@@ -114,22 +120,25 @@ class ModelStore:
 
     def __init__(self, root: Path | None = None, catalogue: Path | None = None):
         self.root = Path(root) if root is not None else default_root()
-        self._catalogue_path = Path(catalogue) if catalogue is not None else CATALOGUE
+        self._catalogue_paths = (Path(catalogue),) if catalogue is not None else CATALOGUES
         self._lock = threading.RLock()
 
     # -- the catalogue ---------------------------------------------------------------
 
     def catalogue(self) -> list[dict]:
         """Every known model as the catalogue states it (id, task, engine, name, size_mb, ...)."""
-        return [copy.deepcopy(raw) for raw, _ in _read_catalogue(self._catalogue_path)]
+        return [copy.deepcopy(raw) for raw, _ in self._entries()]
 
     def entry(self, model_id: str) -> CatalogueEntry:
-        entries = [entry for _, entry in _read_catalogue(self._catalogue_path)]
+        entries = [entry for _, entry in self._entries()]
         for entry in entries:
             if entry.id == model_id:
                 return entry
         known = ", ".join(e.id for e in entries)
         raise EngineError(f"There is no model called '{model_id}'; the known models are {known}.")
+
+    def _entries(self) -> tuple[tuple[dict, CatalogueEntry], ...]:
+        return tuple(pair for path in self._catalogue_paths for pair in _read_catalogue(path))
 
     # -- registered weights ------------------------------------------------------------
 

@@ -33,10 +33,12 @@ def test_the_store_lives_at_stitch_models_dir():
     assert ModelStore(root=Path("/elsewhere")).root == Path("/elsewhere")
 
 
-def test_the_catalogue_lists_the_kokoro_and_whisper_models_as_data():
+def test_the_catalogue_lists_every_model_the_engines_know_as_data():
     store = ModelStore()
     ids = [m["id"] for m in store.catalogue()]
-    assert ids == ["kokoro-82m", BUNDLED_MODEL_ID, "whisper-tiny.en", "whisper-base"]
+    assert ids == ["kokoro-82m", BUNDLED_MODEL_ID, "whisper-tiny.en", "whisper-base",
+                   "sd-turbo", "sdxl-turbo", "lcm-dreamshaper-v7"]
+    assert store.entry("sd-turbo").download_include and store.entry("sd-turbo").repo == "stabilityai/sd-turbo"
     onnx = store.entry(BUNDLED_MODEL_ID)
     assert onnx.engine == "kokoro-onnx" and onnx.license.startswith("Apache-2.0")
     assert [f.path for f in onnx.files] == ["model.onnx", "voices.npz", "vocab.json"]
@@ -89,7 +91,7 @@ def test_an_unknown_model_or_a_file_instead_of_a_folder_is_a_sentence(tmp_path):
         ModelStore().add("kokoro-9000", tmp_path)
     assert str(caught.value) == (
         "There is no model called 'kokoro-9000'; the known models are kokoro-82m, kokoro-82m-onnx-int8, "
-        "whisper-tiny.en, whisper-base."
+        "whisper-tiny.en, whisper-base, sd-turbo, sdxl-turbo, lcm-dreamshaper-v7."
     )
     (tmp_path / "model.onnx").write_bytes(b"x")
     with pytest.raises(EngineError, match="is not a folder: give the folder that holds model.onnx"):

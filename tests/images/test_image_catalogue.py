@@ -26,3 +26,16 @@ def test_the_model_store_reads_the_same_shape():
         entry = store.entry(m["id"])
         assert (entry.task, entry.engine, entry.source) == ("image", "diffusers", m["source"])
         assert [f.path for f in entry.files] == [f["path"] for f in m["files"]]
+
+
+def test_a_catalogued_image_model_is_added_from_a_folder_and_found_by_the_engine(tiny_pipeline, tmp_path):
+    """`studio models add sd-turbo FOLDER` (what the engine's missing-model sentence says) works."""
+    from studio.engines.diffusers_engine import DiffusersEngine
+    from studio.engines.store import ModelStore
+
+    store = ModelStore(tmp_path / "store")
+    stored = store.add("sd-turbo", tiny_pipeline)
+    assert store.get("sd-turbo") == stored
+    assert "sd-turbo" in [m["id"] for m in store.catalogue()]  # the Models window lists it
+    ref = DiffusersEngine(store=store).model()
+    assert ref.id == "sd-turbo" and ref.path == str(tiny_pipeline)

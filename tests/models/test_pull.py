@@ -141,3 +141,26 @@ def test_the_cli_shows_the_size_and_asks_first(hub, store, capsys):
     assert "110 kB" in asked[0] and store.get("tiny-voice") is None and hub.hits == []
     assert pull(Namespace(model_id="tiny-voice", yes=True), store=store) == 0
     assert "is ready at" in capsys.readouterr().out
+
+
+def test_an_image_repo_downloads_only_the_files_its_entry_includes(tmp_path, monkeypatch):
+    """An image repository holds fp32 and fp16 weights side by side: only the fp16 ones come."""
+    repo = "stitch-tests/tiny-image"
+    files = {"model_index.json": b"{}", "unet/config.json": b"{}", "scheduler/scheduler_config.json": b"{}",
+             "unet/diffusion_pytorch_model.safetensors": b"\x00" * 4000,
+             "unet/diffusion_pytorch_model.fp16.safetensors": b"\x01" * 2000, "README.md": b"# tiny"}
+    catalogue = tmp_path / "image_models.json"
+    catalogue.write_text(json.dumps({"schema": 1, "models": [{
+        "id": "tiny-image", "task": "image", "engine": "diffusers", "name": "Tiny test image model",
+        "size_mb": 0.01, "license": "MIT", "source": repo, "repo": repo, "revision": "main",
+        "download_include": ["model_index.json", "*/config.json", "scheduler/*", "*/*.fp16.safetensors"],
+        "files": [{"path": "model_index.json", "sha256": None},
+                  {"path": "unet/", "glob": "*.safetensors", "sha256": None}],
+    }]}))
+    store = ModelStore(tmp_path / "store", catalogue=catalogue)
+    with FakeHub(repo, files) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        stored = store.pull("tiny-image")
+    got = sorted(p.relative_to(stored.path).as_posix() for p in stored.path.rglob("*") if p.is_file())
+    assert got == ["model_index.json", "scheduler/scheduler_config.json", "unet/config.json",
+                   "unet/diffusion_pytorch_model.fp16.safetensors"]
