@@ -69,6 +69,36 @@ def test_a_mirror_serves_every_package(tmp_path, monkeypatch):
     assert cmd[cmd.index("--index-url") + 1] == "http://127.0.0.1:9/simple" and "--extra-index-url" not in cmd
 
 
+def test_find_links_add_wheel_folders_for_offline_installs(tmp_path, monkeypatch):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    assert "--find-links" not in addons.command(addons.plan("cpu", tmp_path), "uv", tmp_path / "s", tmp_path / "c")
+    monkeypatch.setenv("STITCH_ADDONS_FIND_LINKS", f" {wheels}  http://127.0.0.1:9/wheels/ ")
+    cmd = addons.command(addons.plan("cpu", tmp_path), "uv", tmp_path / "s", tmp_path / "c")
+    links = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--find-links"]
+    assert links == [str(wheels), "http://127.0.0.1:9/wheels/"]
+    assert cmd[cmd.index("--extra-index-url") + 1] == "https://download.pytorch.org/whl/cpu"  # still asked
+    monkeypatch.setenv("STITCH_ADDONS_INDEX_URL", "http://127.0.0.1:9/simple")
+    mirrored = addons.plan("cpu", tmp_path)
+    assert mirrored.find_links == (str(wheels), "http://127.0.0.1:9/wheels/") and not mirrored.flavour_index
+    monkeypatch.setenv("STITCH_ADDONS_FIND_LINKS", str(tmp_path / "nowhere"))
+    with pytest.raises(StudioError, match=r"^The wheel folder .*nowhere named by STITCH_ADDONS_FIND_LINKS is not there"):
+        addons.plan("cpu", tmp_path)
+
+
+def test_a_local_wheel_from_find_links_is_installed_with_an_empty_index(tmp_path, loopback_only, fresh_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    smoke_addons.wheel(wheels, "tiny_addon", "0.1.0")
+    root = tmp_path / "addons"
+    with smoke_addons.Index([]) as index:  # answers 404 for every project: the wheel can only come from disk
+        plan = addons.Plan(addons.Flavour("cpu", "CPU only", None, 1, 1), root, packages=("tiny-addon==0.1.0",),
+                           index_url=index.url, find_links=(str(wheels),))
+        done = addons.install(plan, Recorder(), env=UV_ENV)
+    assert done.packages == {"tiny-addon": "0.1.0"}
+    assert importlib.import_module("tiny_addon").VALUE == 42
+
+
 def test_the_pins_are_what_the_tests_ran_against():
     for spec in addons.PACKAGES:
         name, pinned = spec.split("==")
@@ -182,6 +212,36 @@ def test_a_real_install_marks_itself_and_the_hook_makes_it_importable(tmp_path, 
 
     assert addons.remove(root)
     assert addons.installed(root) is None and addons.activate(root) is None
+
+
+def test_a_replacement_that_cannot_move_the_loaded_install_keeps_it_and_says_why(
+        tmp_path, loopback_only, fresh_path, monkeypatch):
+    root = tmp_path / "addons"
+    with Index(tmp_path) as index:
+        first = addons.install(_cpu_plan_without_torch_index(root, index.url), Recorder(), env=UV_ENV)
+        real_rename = Path.rename
+
+        def windows_rename(self, target):  # Windows refuses to move a folder whose libraries are loaded
+            if self == root / addons.FOLDER:
+                raise PermissionError(13, "The process cannot access the file", str(self))
+            return real_rename(self, target)
+
+        monkeypatch.setattr(Path, "rename", windows_rename)
+        with pytest.raises(StudioError, match=r"^The torch engines could not be replaced while this studio uses "
+                                              r"them: close the studio, open it again"):
+            addons.install(_cpu_plan_without_torch_index(root, index.url), Recorder(), env=UV_ENV)
+    assert addons.installed(root) == first  # the working install stays, marked
+    assert not (root / f"{addons.FOLDER}.partial").exists() and not (root / f"{addons.FOLDER}.old").exists()
+
+
+def test_a_studio_stopped_between_the_two_renames_keeps_the_old_install(tmp_path, loopback_only, fresh_path):
+    root = tmp_path / "addons"
+    with Index(tmp_path) as index:
+        first = addons.install(_cpu_plan_without_torch_index(root, index.url), Recorder(), env=UV_ENV)
+    (root / addons.FOLDER).rename(root / f"{addons.FOLDER}.old")  # the first rename happened, the second not
+    found = addons.installed(root)
+    assert found is not None and found.packages == first.packages
+    assert (root / addons.FOLDER / addons.MARKER).is_file() and not (root / f"{addons.FOLDER}.old").exists()
 
 
 def test_cancel_stops_uv_and_leaves_no_marker(tmp_path, loopback_only, fresh_path):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,7 +114,7 @@ def test_macos_recipe_signs_and_notarizes_only_with_credentials():
 
 
 @pytest.mark.parametrize("script", ["build-linux.sh", "smoke-test.sh", "macos/build-macos.sh", "linux/install.sh",
-                                    "linux/build-deb.sh"])
+                                    "linux/build-deb.sh", "smoke_torch_addon.sh"])
 def test_shell_scripts_parse(script):
     path = PACKAGING / script
     assert path.stat().st_mode & 0o111, f"{script} should be executable"
@@ -182,6 +184,37 @@ def test_the_bundle_carries_uv_for_the_torch_addon():
     assert launcher.index("activate()") < launcher.index("from studio.cli import main"), "add-ons first, then the app"
     for script in ("build-linux.sh", "macos/build-macos.sh", "windows/build-windows.ps1"):
         assert '"uv>=0.4"' in (PACKAGING / script).read_text(), f"{script} must install uv before PyInstaller"
+
+
+def _bundle_stdlib():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bundle_stdlib", PACKAGING / "bundle_stdlib.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bundle_carries_every_stdlib_module_the_torch_addon_imports():
+    # The add-on runs on the frozen interpreter: a stdlib module PyInstaller left out breaks
+    # `import torch` there (it did: `timeit`). Import what the engines import, in a fresh process.
+    bundle_stdlib = _bundle_stdlib()
+    code = ("import sys, warnings\nwarnings.simplefilter('ignore')\n"
+            "import torch, transformers, accelerate\nfrom kokoro.model import KModel\nfrom kokoro import KPipeline\n"
+            "from diffusers import StableDiffusionPipeline, AutoencoderKL, UNet2DConditionModel\n"
+            "print('\\n'.join(sorted(m for m in sys.modules if m.split('.')[0] in sys.stdlib_module_names)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = done.stdout.split()
+    assert "timeit" in imported and len(imported) > 100
+    carried = {name for name, _package in bundle_stdlib.top_level()}
+    left_out = [m for m in imported if bundle_stdlib.skipped(m) or m.split(".")[0] not in carried]
+    assert left_out == []
+    assert bundle_stdlib.skipped("tkinter.ttk") and bundle_stdlib.skipped("unittest.test.test_case")
+    assert not bundle_stdlib.skipped("unittest.mock")
+    text = SPEC.read_text(encoding="utf-8")
+    assert "bundle_stdlib.top_level()" in text and "bundle_stdlib.skipped(m)" in text
 
 
 # -- the .deb --------------------------------------------------------------------------------------

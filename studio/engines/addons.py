@@ -66,7 +66,7 @@ FLAVOURS = {
     "cuda": Flavour("cuda", "NVIDIA CUDA 12.8", f"{PYTORCH_INDEX}/cu128", 3300, 5200),
     "rocm": Flavour("rocm", "AMD ROCm 6.4", f"{PYTORCH_INDEX}/rocm6.4", 3600, 7000),
     "mps": Flavour("mps", "Apple silicon (Metal)", None, 350, 1000),
-    "cpu": Flavour("cpu", "CPU only", f"{PYTORCH_INDEX}/cpu", 450, 1400),
+    "cpu": Flavour("cpu", "CPU only", f"{PYTORCH_INDEX}/cpu", 390, 1300),  # measured: packaging/README.md
 }
 
 
@@ -120,6 +120,7 @@ class Plan:
     python_version: str = f"{sys.version_info.major}.{sys.version_info.minor}"
     python_platform: str = field(default_factory=python_platform)
     flavour_index: bool = True  # False with a mirror that serves torch too
+    find_links: tuple[str, ...] = ()  # folders or pages of wheels also searched (offline/mirror installs)
 
     @property
     def target(self) -> Path:
@@ -128,17 +129,32 @@ class Plan:
     def indexes(self) -> list[str]:
         # uv asks extra indexes first: torch (and what that index mirrors) comes from it, the rest from PyPI.
         extra = [self.flavour.index_url] if self.flavour.index_url and self.flavour_index else []
-        return ["--index-url", self.index_url, *(arg for url in extra for arg in ("--extra-index-url", url))]
+        return ["--index-url", self.index_url, *(arg for url in extra for arg in ("--extra-index-url", url)),
+                *(arg for place in self.find_links for arg in ("--find-links", place))]
 
 
 def plan(flavour: str | None = None, root: Path | None = None) -> Plan:
-    """The install for this machine; `$STITCH_ADDONS_INDEX_URL` names a mirror serving every package."""
+    """The install for this machine.
+
+    For offline and mirror installs: `$STITCH_ADDONS_INDEX_URL` names a mirror serving every package
+    (the PyTorch index is then not asked), and `$STITCH_ADDONS_FIND_LINKS` (whitespace-separated
+    folders or URLs of wheels, as pip's `--find-links`) adds wheels on disk, e.g. a torch wheel
+    downloaded once. A local wheel like `torch-2.13.0+cpu` satisfies the `torch==2.13.0` pin and
+    sorts above the index's `2.13.0`, so it is the one taken.
+    """
     chosen = detect() if flavour is None else FLAVOURS.get(flavour)
     if chosen is None:
         raise StudioError(f"There is no torch build called {flavour!r}: choose one of {', '.join(FLAVOURS)}.")
     root = Path(root) if root else addons_root()
+    links = tuple(os.environ.get("STITCH_ADDONS_FIND_LINKS", "").split())
+    for place in links:
+        if "://" not in place and not Path(place).is_dir():
+            raise StudioError(f"The wheel folder {place} named by STITCH_ADDONS_FIND_LINKS is not there: "
+                              "fix the variable or unset it.")
     mirror = os.environ.get("STITCH_ADDONS_INDEX_URL")
-    return Plan(chosen, root, index_url=mirror, flavour_index=False) if mirror else Plan(chosen, root)
+    if mirror:
+        return Plan(chosen, root, index_url=mirror, flavour_index=False, find_links=links)
+    return Plan(chosen, root, find_links=links)
 
 
 def command(plan: Plan, uv: str, staging: Path, constraints: Path) -> list[str]:
@@ -190,6 +206,12 @@ class Installed:
 def installed(root: Path | None = None) -> Installed | None:
     """The finished install under `root`, if there is one for this Python."""
     folder = Path(root or addons_root()) / FOLDER
+    old = folder.with_name(f"{FOLDER}.old")
+    if not folder.exists() and (old / MARKER).is_file():
+        try:  # a studio stopped between the two renames of a replacing install: keep the old one
+            old.rename(folder)
+        except OSError:
+            folder = old
     data = read_json(folder / MARKER, None)
     if not isinstance(data, dict) or data.get("python") != f"{sys.version_info.major}.{sys.version_info.minor}":
         return None
@@ -254,9 +276,20 @@ def install(plan: Plan, state=None, *, uv: str | None = None, env: dict[str, str
         raise
     old = root / f"{FOLDER}.old"
     shutil.rmtree(old, ignore_errors=True)
-    if plan.target.exists():
-        plan.target.rename(old)
-    staging.rename(plan.target)
+    try:
+        if plan.target.exists():
+            plan.target.rename(old)
+        staging.rename(plan.target)
+    except OSError as exc:
+        # Windows will not move a folder whose libraries this studio has loaded.
+        if not plan.target.exists() and old.exists():
+            old.rename(plan.target)  # the working install stays
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StudioError(
+            "The torch engines could not be replaced while this studio uses them: close the studio, "
+            "open it again and install before rendering with a torch engine.",
+            detail=repr(exc),
+        ) from exc
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(root / "cache", ignore_errors=True)  # the wheels are unpacked: do not keep them twice
     state.set_progress(1.0, "The torch engines are installed.")

