@@ -39,7 +39,7 @@ def final_image_engine(project: "Project", registry: "EngineRegistry"):
     if not engine_id:
         raise EngineError(
             "This project names no final image engine: set image_final in stitch.toml "
-            "(for example \"openai-image\"), or pick one in Edit ▸ Project Settings…."
+            "(for example \"openai-image\"), or pick one in Edit ▸ Project Settings."
         )
     return registry.configured(engine_id, project.manifest.engine_settings(engine_id))
 

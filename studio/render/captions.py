@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.errors import StudioError
+from studio.project.karaoke import word_times
 from studio.project.storage import atomic_write_text
 
 _SENTENCE_END = tuple(".!?…。！？")
@@ -258,14 +259,17 @@ def _vtt_text(cue: Cue) -> str:
 
 
 def line_words(project, line_id: str, at: float = 0.0) -> list[_Word]:
-    """The words of a line's chosen take, timed from `at`: as the self-check heard them, or,
-    before it has listened, the script's words spread evenly over the take."""
+    """The script's words of a line's chosen take, timed from `at`: when the self-check heard
+    them (a misheard word keeps the script's spelling), or, before it has listened, spread
+    evenly over the take."""
     take = project.chosen_take(line_id)
     if take is None:
         return []
     check = project.take_check(take.id)
     if check is not None and check.words():
-        return [_Word(w["text"], at + float(w["start"]), at + float(w["end"])) for w in check.words()]
+        text = take.text or project.line(line_id).text
+        return [_Word(text[w.char_start:w.char_end], at + w.start, at + w.end)
+                for w in word_times(text, take.duration, check.words())]
     words = project.line(line_id).text.split()
     step = take.duration / max(1, len(words))
     return [_Word(w, at + i * step, at + (i + 1) * step) for i, w in enumerate(words)]

@@ -126,7 +126,7 @@ class CostPanel(QDialog):
             self.saved.setText("Saved by drafting locally: —")
             self.saved_detail.setText(
                 "No task has a final engine, so the drafts are not compared with a premium price: "
-                "choose one in Edit ▸ Project Settings…."
+                "choose one in Edit ▸ Project Settings."
             )
         _fill(self.by_task, report.by_task)
         _fill(self.by_engine, report.by_engine)

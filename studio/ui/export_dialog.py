@@ -52,12 +52,18 @@ class ExportDialog(QDialog):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setObjectName("hint")
+        # Lines without a take stop the export; this renders them without leaving the dialog.
+        self.render_button = QPushButton("Render them")
+        self.render_button.setToolTip("Render every line without a current take (Voice ▸ Render All Lines)")
+        self.render_button.clicked.connect(self._render_missing)
+        self.render_button.hide()
         self.start_button = QPushButton("Export")
         self.start_button.setObjectName("primary")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Close")
         self.cancel_button.clicked.connect(self.cancel_or_close)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.render_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.start_button)
@@ -96,6 +102,7 @@ class ExportDialog(QDialog):
         from studio.render.from_project import LinesWithoutTakes, lines_without_takes
 
         missing = lines_without_takes(project)
+        self.render_button.setVisible(bool(missing))
         if missing:
             self._say(LinesWithoutTakes(missing).message)
             return
@@ -159,6 +166,20 @@ class ExportDialog(QDialog):
 
     def _say(self, message: str) -> None:
         self.status.setText(message)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to hold a longer sentence: the fixed height squeezed the Browse button flat."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)
+
+    def _render_missing(self) -> None:
+        self.render_button.hide()
+        self.window.render_all()
+        self._say("Rendering the lines without a take: press Export again once their badges say draft.")
 
     def cancel_or_close(self) -> None:
         if self.running:

@@ -303,9 +303,11 @@ class ImagePanel(QWidget):
             return
         prompt, fmt = self.project.scene_prompt(scene.id), self.project.manifest.format
         folder, store, budget = self.project.folder, self.project.image_takes, imaging.draft_budget(self.project)
-        for _ in range(count):
-            self._start("Image", lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine,
-                                                                        state, s, budget=budget))
+        for i in range(count):
+            # "Image 2 of 4": with New seeds ×4 the bar otherwise ran from step 1 to 16 four times over.
+            label = f"Image {i + 1} of {count}" if count > 1 else "Image"
+            self._start(label, lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine,
+                                                                      state, s, budget=budget))
 
     def render_final(self) -> bool:
         from studio.ui.image_final import render_final
@@ -436,17 +438,20 @@ class ImagePanel(QWidget):
             self._ended(key)
             self._show("Image render cancelled.")
 
+        if not self._keys:  # queued behind a running render, it leaves that one's progress on show
+            self.progress.setValue(0)
+            self.progress.setFormat(f"{label}: starting…")
         self._keys.add(key)
         self.message.clear()
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{label}: starting…")
         self.progress.show()
         self._refresh_buttons()
-        self.window.jobs.start(fn, key, label, done, failed, cancelled, lane=lane, on_progress=self._progress)
+        self.window.jobs.start(fn, key, label, done, failed, cancelled, lane=lane,
+                               on_progress=lambda fraction, message: self._progress(fraction, message, label))
 
-    def _progress(self, fraction: float, message: str) -> None:
+    def _progress(self, fraction: float, message: str, label: str = "") -> None:
         self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(f"{message} (%p%)" if message else "%p%")
+        said = f"{label}: {message}" if label and message else label or message
+        self.progress.setFormat(f"{said} (%p%)" if said else "%p%")
 
     def _ended(self, key: str) -> None:
         self._keys.discard(key)

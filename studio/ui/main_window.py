@@ -82,10 +82,15 @@ class MainWindow(QMainWindow):
         self.welcome.open_demo.connect(self.open_demo)
         self.welcome.open_recent.connect(self.open_folder)
 
-        self.resize(1280, 800)
+        self._fit_screen()
         self._show_project_state()
         if settings.problem:
             self.say(settings.problem)
+
+    def _fit_screen(self) -> None:
+        """1280×800, or less where the screen has less room (a 1366×768 laptop less its panel)."""
+        room = self.screen().availableGeometry()
+        self.resize(min(1280, room.width()), min(800, room.height()))
 
     def _build_central(self) -> None:
         page = QWidget()

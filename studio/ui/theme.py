@@ -65,9 +65,9 @@ QProgressBar {{
     border: 1px solid {LINE};
     border-radius: 5px;
     background: #eef0f3;
-    max-height: 10px;
     min-width: 140px;
 }}
+QProgressBar[textVisible="false"] {{ max-height: 10px; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 4px; }}
 QFrame#conflictBar {{
     background: #fff4dc;

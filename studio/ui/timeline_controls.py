@@ -11,9 +11,9 @@ the timeline and shows the result back here with the signals blocked, so nothing
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QWidget,
+    QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget, QWidget,
 )
 
 from studio.render.timeline import DIRECTIONS, MAX_ZOOM, PanZoom
@@ -44,6 +44,61 @@ def _row(*widgets) -> QWidget:
     return page
 
 
+class _Pages(QStackedWidget):
+    """Only the page on show asks for room: the "none" page's hint should not need the music page's width."""
+
+    def __init__(self):
+        super().__init__()
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+
+class _Strip(QScrollArea):
+    """The selected clip's page, scrolled sideways when the dock is narrower than it.
+
+    The music page alone is about 740 px wide; as a plain widget it set the Timeline dock's
+    minimum width, and with the Images dock beside it the window no longer fitted a
+    1366-pixel screen.
+    """
+
+    def __init__(self, pages: QStackedWidget):
+        super().__init__()
+        self.setWidget(pages)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._scrolls = False
+
+    def _height(self) -> int:
+        # Room for the scroll bar only while it shows, so it never covers the controls.
+        bar = self.horizontalScrollBar().sizeHint().height() if self._scrolls else 0
+        return self.widget().minimumSizeHint().height() + bar
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.widget().sizeHint().width(), self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, self._height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        scrolls = self.widget().minimumSizeHint().width() > self.width()
+        if scrolls != self._scrolls:
+            self._scrolls = scrolls
+            self.updateGeometry()
+
+
 class ClipControls(QWidget):
     gap_changed = Signal(float)  # the timeline's gap between lines
     line_gap_changed = Signal(str, float)  # line id, the gap before it
@@ -71,7 +126,7 @@ class ClipControls(QWidget):
         self.hint = QLabel(HINT)
         self.hint.setObjectName("hint")
 
-        self.pages = QStackedWidget()
+        self.pages = _Pages()
         self.page = {
             "none": _row(self.hint),
             "voice": _row("Gap before this line", self.line_gap),
@@ -86,7 +141,9 @@ class ClipControls(QWidget):
         row.addWidget(QLabel("Gap"))
         row.addWidget(self.gap)
         row.addSpacing(12)
-        row.addWidget(self.pages, 1)
+        self.strip = _Strip(self.pages)
+        self.pages.currentChanged.connect(lambda _i: self.strip.fit())
+        row.addWidget(self.strip, 1)
 
         self.gap.valueChanged.connect(self.gap_changed)
         self.line_gap.valueChanged.connect(lambda v: self.line_id and self.line_gap_changed.emit(self.line_id, v))

@@ -248,6 +248,9 @@ class VoiceControl(QObject):
         on_chosen = here is not None and self.player.line_id == line_id and here == self.project.folder / chosen.path
         take, side = (previous, "B") if on_chosen else (chosen, "A")
         position = self.player.position_ms() if self.player.line_id == line_id else 0
+        # Said here, so the A/B button and the A key say which take plays, as Ctrl+B does; before
+        # playing, so the player's "no sound output" sentence, if it has one, is the one left showing.
+        self.message.emit("A: the chosen take." if side == "A" else "B: the previous take.")
         self.player.play(self.project.folder / take.path, line_id, position)
         return side
 

@@ -126,9 +126,7 @@ class VoiceTools(QObject):
     def compare_takes(self) -> None:
         line_id = self._line()
         if line_id is not None:
-            side = self.window.voice.toggle_ab(line_id)
-            if side:
-                self.window.say("A: the chosen take." if side == "A" else "B: the previous take.")
+            self.window.voice.toggle_ab(line_id)  # it says which take plays
 
     def keep_only_chosen_line(self) -> None:
         line_id = self._line()
