@@ -338,8 +338,11 @@ def _captions(project, args, out) -> int:
             write_captions(folder / f"{line_id}.{args.format}", cues, args.format)
         print(f"Captions for each line written to {folder}.", file=out)
         return 0
+    from studio.render.from_project import build_timeline, timeline_cues
+
     target = Path(args.out) if args.out else project.folder / "exports" / f"captions.{args.format}"
-    cues = project_cues(project)
+    # Timed on the project's timeline, with the creator's moves and gaps, as the export is.
+    cues = timeline_cues(project, build_timeline(project))
     if not cues:
         raise StudioError("No line has a take yet, so there is nothing to caption: run `studio render` first.")
     write_captions(target, cues, args.format)

@@ -241,7 +241,8 @@ class VoiceTools(QObject):
         return True
 
     def export_captions(self, target: str | None = None) -> bool:
-        from studio.render.captions import project_cues, write_captions
+        from studio.render.captions import write_captions
+        from studio.render.from_project import build_timeline, timeline_cues
 
         window, project = self.window, self._project()
         if project is None:
@@ -253,10 +254,11 @@ class VoiceTools(QObject):
             if not target:
                 return False
         try:
-            cues = project_cues(project)
+            # Where the words are heard on the project's timeline (edits there are saved at once),
+            # as the export places them.
+            cues = timeline_cues(project, build_timeline(project))
             if not cues:
-                raise StudioError("No line has a checked take yet, so there is nothing to caption: "
-                                  "render the lines (and let them be checked) first.")
+                raise StudioError("No line has a take yet, so there is nothing to caption: render the lines first.")
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             write_captions(target, cues, None)
         except (StudioError, OSError) as exc:

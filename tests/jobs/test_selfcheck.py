@@ -131,8 +131,25 @@ def test_cli_captions_place_lines_back_to_back_with_the_gap(voiced, sine_registr
     args = argparse.Namespace(command="captions", project=str(voiced.folder), format="vtt", out=str(out), per_line=False)
     assert cli._listen(args, registry=sine_registry) == 0
     text = out.read_text("utf-8")
-    assert text.startswith("WEBVTT") and "Hello there, friend." in text and "See you soon." in text
+    # (The fake check times "friend." after the end of this short take: not heard, not captioned.)
+    assert text.startswith("WEBVTT") and "Hello there," in text and "See you soon." in text
     assert "00:00:00.000 --> " in text
+
+
+def test_cli_captions_follow_the_gaps_set_on_the_timeline(voiced, sine_registry, tmp_path):
+    from studio.render.from_project import build_timeline, save_timeline
+
+    first, second = voiced.lines
+    timeline = build_timeline(voiced)
+    save_timeline(voiced, timeline.set_line_gap(second.id, 2.0))  # the creator widened one gap
+    voiced.close()
+    out = tmp_path / "all.srt"
+    args = argparse.Namespace(command="captions", project=str(voiced.folder), format="srt", out=str(out), per_line=False)
+    assert cli._listen(args, registry=sine_registry) == 0
+    starts = [block.splitlines()[1].split(" --> ")[0] for block in out.read_text("utf-8").strip().split("\n\n")]
+    duration = Project.open(voiced.folder).chosen_take(first.id).duration
+    expected = duration + 2.0
+    assert starts[-1] == f"00:00:{int(expected):02d},{round((expected % 1) * 1000):03d}"
 
 
 def test_whole_script_cues_start_each_line_after_the_previous_take_and_the_gap(voiced):
