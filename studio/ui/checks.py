@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QToolTip
 
 from studio.errors import EngineError, StudioError
-from studio.jobs.selfcheck import check_take_job, project_listener, stored_check
+from studio.jobs.selfcheck import DEFAULT_STT_ENGINE, check_take_job, project_listener, stored_check
 from studio.ui import theme
 from studio.ui.jobs import QtJobs
 
@@ -69,6 +69,7 @@ class TakeChecks(QObject):
         self.settings = settings
         self._unavailable_for = None  # the project for which the engine could not start
         self._warmed_for = None  # the project whose transcription engine was warmed
+        self._told_paid = None  # the project told that a paid listener is not used automatically
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(IDLE_MS)
@@ -119,10 +120,26 @@ class TakeChecks(QObject):
     @property
     def automatic(self) -> bool:
         project = self.voice.project
-        return bool(getattr(self.settings, "check_takes", True)) and project is not None and self._unavailable_for is not project
+        return (bool(getattr(self.settings, "check_takes", True)) and project is not None
+                and self._unavailable_for is not project and not self.paid_listener(project))
+
+    def paid_listener(self, project) -> str:
+        """The routed draft transcription engine's id when it is a paid service, else "".
+        Such an engine never listens by itself: money is spent only when the creator asks."""
+        engine_id = project.manifest.route("stt")[0] or DEFAULT_STT_ENGINE
+        try:
+            return "" if self.registry.is_local(engine_id) else engine_id
+        except StudioError:
+            return ""  # unknown: the check says so in its own sentence
 
     def take_rendered(self, take) -> None:
         project = self.voice.project
+        if project is not None and self._told_paid is not project and getattr(self.settings, "check_takes", True) \
+                and (paid := self.paid_listener(project)):
+            self._told_paid = project
+            sentence = (f"Takes are not checked by themselves: transcription goes to {paid}, a paid service. "
+                        "Use Voice ▸ Check Line when a take is worth the price.")
+            QTimer.singleShot(0, lambda: self.message.emit(sentence))  # after the render's own sentence
         if not self.automatic or project.take_check(take.id) is not None:
             return
         self.check(take)

@@ -96,3 +96,18 @@ def test_checks_can_be_turned_off(studio, listener, settings, qtbot):
     listener.hears = studio.project.line(line).text
     studio.voice_tools.actions.check_line.trigger()  # by hand it still works
     qtbot.waitUntil(lambda: studio.project.check_state(line) == "passed", timeout=3000)
+
+
+def test_a_paid_transcription_engine_never_listens_by_itself(studio, listener, qtbot, server):
+    """Routed to a hosted engine, renders are not checked (no money spent unasked); the studio says why once."""
+    studio.project.manifest.set_route("stt", draft="openai-stt")
+    first, second = studio.editor.line_ids()[:2]
+    _render(studio, qtbot, first)
+    qtbot.waitUntil(lambda: "not checked by themselves" in studio.status.message.text(), timeout=3000)
+    assert "openai-stt, a paid service" in studio.status.message.text()
+    _render(studio, qtbot, second)
+    qtbot.waitUntil(lambda: not studio.jobs.busy, timeout=3000)
+    qtbot.wait(50)
+    assert studio.status.message.text().startswith("Line 2:")  # said once, not at every render
+    assert listener.calls == [] and server.hits == []  # nothing listened, nothing sent
+    assert studio.project.check_state(first) == "unchecked"
