@@ -35,6 +35,7 @@ from studio.ui.welcome import Welcome
 log = logging.getLogger(__name__)
 
 APP_NAME = "Stitch Studio"
+AUTOSAVE_AFTER_EDIT_MS = 3000  # the recovery copy follows the typing this closely
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +67,12 @@ class MainWindow(QMainWindow):
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(max(1, int(settings.autosave_seconds)) * 1000)
         self.autosave_timer.timeout.connect(self.autosave)
+        # A few seconds after the last edit too, so a crash loses seconds of typing, not minutes.
+        self.autosave_soon = QTimer(self)
+        self.autosave_soon.setSingleShot(True)
+        self.autosave_soon.setInterval(AUTOSAVE_AFTER_EDIT_MS)
+        self.autosave_soon.timeout.connect(self.autosave)
+        self.editor.inspector.text.textChanged.connect(self._edited)
         self.script_watch = ScriptWatch(self)
         self.script_watch.changed.connect(self.check_disk)
 
@@ -213,6 +220,7 @@ class MainWindow(QMainWindow):
         self.timeline.bind(None)
         self.conflict_bar.hide()
         self.autosave_timer.stop()
+        self.autosave_soon.stop()
         self.script_watch.clear()
         self.project = None
         try:
@@ -235,6 +243,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.autosave_timer.stop()
+        self.autosave_soon.stop()
         self.script_watch.clear()
         self.player.close()
         self.jobs.shutdown()
@@ -383,6 +392,11 @@ class MainWindow(QMainWindow):
     # -- keeping the window in step ----------------------------------------------------
     def _project_changed(self, _event: str, _line_id) -> None:
         self._show_project_state()
+        self._edited()
+
+    def _edited(self) -> None:
+        if self.project is not None:
+            self.autosave_soon.start()
 
     def _show_project_state(self) -> None:
         project = self.project

@@ -193,3 +193,11 @@ def test_open_recent_lists_the_projects_opened_before(studio):
     recent = next(a.menu() for a in studio.menuBar().actions()[0].menu().actions() if a.menu())
     recent.aboutToShow.emit()
     assert [a.text() for a in recent.actions()] == ["My Video"]
+
+
+def test_unsaved_typing_is_kept_aside_seconds_after_it_stops(studio, qtbot):
+    """Not only every autosave period (an hour in these tests): a crash loses seconds of typing."""
+    studio.autosave_soon.setInterval(200)
+    type_into_inspector(qtbot, studio, "Kept safe seconds later.")
+    recovery = studio.project.folder / ".stitch" / "autosave.json"
+    qtbot.waitUntil(lambda: recovery.is_file() and "Kept safe seconds later." in recovery.read_text(), timeout=5000)
