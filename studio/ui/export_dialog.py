@@ -70,6 +70,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.progress)
+        self.progress.hide()  # shown when an export runs: an empty bar before that says nothing
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.resize(560, 0)
@@ -131,6 +132,7 @@ class ExportDialog(QDialog):
         self.running = True
         self.result = None
         self.progress.setValue(0)
+        self.progress.show()
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self._say("Exporting…")
@@ -157,6 +159,7 @@ class ExportDialog(QDialog):
     def _cancelled(self) -> None:
         self._stopped()
         self.progress.setValue(0)
+        self.progress.hide()
         self._say("Export cancelled; nothing was saved.")
 
     def _stopped(self) -> None:

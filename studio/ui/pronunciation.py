@@ -64,9 +64,11 @@ class PronunciationDialog(QDialog):
 
         row = QHBoxLayout()
         self.word = QLineEdit()
-        self.word.setPlaceholderText("Word, as the script spells it")
+        self.word.setPlaceholderText("Word in the script")
+        self.word.setToolTip("The word as the script spells it")
         self.said = QLineEdit()
-        self.said.setPlaceholderText("Say it as: KOH-koh-roh or /kˈOkəɹO/")
+        self.said.setPlaceholderText("KOH-koh-roh or /kˈOkəɹO/")
+        self.said.setToolTip("How to say it: a respelling (KOH-koh-roh) or phonemes between slashes (/kˈOkəɹO/)")
         self.add_button = QPushButton("Add")
         self.add_button.setObjectName("primary")
         self.add_button.clicked.connect(self.add)

@@ -132,8 +132,9 @@ def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtb
     dialog.preset.setCurrentIndex(dialog.preset.findData("square"))
     out = tmp_path / "out" / "tiny.mp4"
     dialog.path.setText(str(out))
+    assert dialog.progress.isHidden()  # no empty bar before anything runs
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert dialog.running and dialog.cancel_button.text() == "Cancel"
+    assert dialog.running and dialog.cancel_button.text() == "Cancel" and not dialog.progress.isHidden()
     qtbot.waitUntil(lambda: not dialog.running, timeout=30000)
     assert dialog.result is not None and out.is_file(), dialog.status.text()
     assert dialog.progress.value() == 1000
@@ -143,7 +144,7 @@ def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtb
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.running, timeout=10000)
-    assert "cancelled" in dialog.status.text() and not again.exists()
+    assert "cancelled" in dialog.status.text() and not again.exists() and dialog.progress.isHidden()
     assert sorted(p.name for p in again.parent.iterdir()) == ["tiny.mp4"]  # no partial file either
 
 
