@@ -10,6 +10,7 @@ ducking, fades and framing; the Preview dock shows the picture at the playhead.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -23,6 +24,8 @@ from studio.ui.timeline_view import TimelineView, clip_labels, guarded, stamp
 
 MIX_FILE = Path(".stitch") / "preview" / "timeline-mix.wav"
 THUMB = QSize(72, 40)
+# Steps of one control this close together are one undo entry (a spin box held down, a wheel).
+MERGE_SECONDS = 1.5
 
 
 class TimelinePanel(QWidget):
@@ -34,6 +37,7 @@ class TimelinePanel(QWidget):
         self.cues: list = []
         self._undo: list = []
         self._redo: list = []
+        self._merging: tuple = (None, 0.0)  # (what the last edit changed, when) for merging steps
         self._unsubscribe = None
         self.playing = False
         self._mix_for = None  # the timeline the mix on disk was made from
@@ -137,10 +141,16 @@ class TimelinePanel(QWidget):
         self._fetch_media()
 
     # -- edits ---------------------------------------------------------------------------
-    def _apply(self, timeline, label: str) -> None:
+    def _apply(self, timeline, label: str, merge=None) -> None:
+        """Replace the timeline; the old one goes on the undo stack, unless this is another step
+        of the same control moments after the last (`merge` names what it changes)."""
         if timeline is None or timeline == self.timeline:
             return
-        self._undo.append((self.timeline, label))
+        now = time.monotonic()
+        last, when = self._merging
+        if not (merge is not None and self._undo and merge == last and now - when < MERGE_SECONDS):
+            self._undo.append((self.timeline, label))
+        self._merging = (merge, now)
         self._redo.clear()
         self._set(timeline)
 
@@ -171,7 +181,7 @@ class TimelinePanel(QWidget):
         from studio.render.from_project import relayout
 
         if self.timeline is not None and abs(gap - self.timeline.gap) > 1e-9:
-            self._apply(guarded(self.say, relayout, self.project, self.timeline, gap), "Change the gap")
+            self._apply(guarded(self.say, relayout, self.project, self.timeline, gap), "Change the gap", merge="gap")
             self._sync_controls()
 
     def set_line_gap(self, line_id: str, gap: float) -> None:
@@ -181,17 +191,17 @@ class TimelinePanel(QWidget):
             return
         recorded = guarded(self.say, self.timeline.with_line_gap, line_id, gap)
         if recorded is not None:
-            self._apply(guarded(self.say, relayout, self.project, recorded, self.timeline.gap), "Change a gap")
+            self._apply(guarded(self.say, relayout, self.project, recorded, self.timeline.gap), "Change a gap", merge=("gap", line_id))
         self._sync_controls()
 
     def set_ducking(self, amount_db: float, attack: float, release: float) -> None:
         if self.timeline is not None:
-            self._apply(guarded(self.say, self.timeline.set_ducking, amount_db, attack, release), "Change ducking")
+            self._apply(guarded(self.say, self.timeline.set_ducking, amount_db, attack, release), "Change ducking", merge="ducking")
             self._sync_controls()
 
     def set_fades(self, clip_id: str, fade_in: float, fade_out: float) -> None:
         if self.timeline is not None:
-            self._apply(guarded(self.say, self.timeline.set_fades, clip_id, fade_in, fade_out), "Change fades")
+            self._apply(guarded(self.say, self.timeline.set_fades, clip_id, fade_in, fade_out), "Change fades", merge=("fades", clip_id))
             self._sync_controls()
 
     def set_framing(self, clip_id: str, start_zoom: float, end_zoom: float, direction: str) -> None:
@@ -201,7 +211,7 @@ class TimelinePanel(QWidget):
             return
         framing = guarded(self.say, PanZoom.framing, start_zoom, end_zoom, direction)
         if framing is not None:
-            self._apply(guarded(self.say, self.timeline.set_pan_zoom, clip_id, framing), "Change framing")
+            self._apply(guarded(self.say, self.timeline.set_pan_zoom, clip_id, framing), "Change framing", merge=("framing", clip_id))
         self._sync_controls()
 
     def _sync_controls(self) -> None:
@@ -223,6 +233,7 @@ class TimelinePanel(QWidget):
 
     def undo(self) -> None:
         if self._undo:
+            self._merging = (None, 0.0)
             before, label = self._undo.pop()
             self._redo.append((self.timeline, label))
             self._set(before)
@@ -230,6 +241,7 @@ class TimelinePanel(QWidget):
 
     def redo(self) -> None:
         if self._redo:
+            self._merging = (None, 0.0)
             after, label = self._redo.pop()
             self._undo.append((self.timeline, label))
             self._set(after)

@@ -242,6 +242,18 @@ def test_gap_controls_lay_the_lines_out_again(timeline_studio, qtbot):
     assert panel.controls.gap.value() == pytest.approx(panel.timeline.gap)  # the strip shows the undone value
 
 
+def test_steps_of_one_control_in_quick_succession_are_one_undo(timeline_studio, qtbot):
+    panel = timeline_studio.timeline
+    voice = panel.timeline.track("voice")
+    gap = panel.controls.gap
+    for _ in range(4):  # a spin box held down
+        gap.stepUp()
+    assert panel.timeline.gap == pytest.approx(voice[1].start - voice[0].end + 4 * gap.singleStep())
+    panel.undo()  # one undo puts back the gap from before the first step
+    assert [c.start for c in panel.timeline.track("voice")] == pytest.approx([c.start for c in voice])
+    assert not panel.can_undo
+
+
 def test_music_ducking_and_fade_controls_change_the_timeline(timeline_studio, qtbot):
     win, panel = timeline_studio, timeline_studio.timeline
     folder = win.project.folder
