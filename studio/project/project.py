@@ -195,6 +195,10 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
                 return "final"
         elif take is not None and current_key is not None and take.cache_key == current_key:
             return "draft"
+        elif take is not None and current_key is None and take.tier != "recording" and take.text == text:
+            # The engine is not warm yet, so the current request is unknown: a take of these
+            # very words is shown as it was, not as stale (it is checked once the engine is ready).
+            return "draft"
         if take is not None and take.tier == "recording" and take.text == text:
             return "recording"  # the creator's own voice, imported by reference
         if line_id in self._failures:

@@ -127,6 +127,14 @@ def test_line_states_follow_takes_keys_and_failures(project):
     assert project.line_state(line.id, "k2") == "failed" and project.line_state(line.id, "k1") == "draft"
 
 
+def test_before_the_engine_is_warm_a_take_of_the_same_words_is_not_shown_stale(project):
+    line = project.lines[0]
+    project.add_take(make_take(project, line.id, "k1"))
+    assert project.line_state(line.id, None) == "draft"  # no current key yet: not flashed as stale
+    project.edit_line(line.id, "Other words now.")
+    assert project.line_state(line.id, None) == "stale"
+
+
 def test_a_new_take_is_chosen_as_an_undoable_step(project):
     line = project.lines[0]
     first = make_take(project, line.id, "k1", created="2025-01-01T00:00:01+00:00")
