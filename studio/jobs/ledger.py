@@ -65,10 +65,25 @@ class Entry:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Entry":
+        """A ledger line read back; ValueError for one edited by hand into something else
+        (not an object, wrong types, NaN or negative money, which would fool the budget)."""
+        if not isinstance(d, dict):
+            raise ValueError(f"not a ledger entry: {d!r}")
         known = {f.name for f in fields(cls)}
         d = {k: v for k, v in d.items() if k in known}
         for name in MONEY_FIELDS:
             d[name] = money(d.get(name, "0"))
+            if not d[name].is_finite() or d[name] < 0:
+                raise ValueError(f"{name} is not an amount of money: {d[name]}")
+        seconds = d.get("seconds", 0.0)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise ValueError(f"seconds is not a duration: {seconds!r}")
+        if not isinstance(d.get("cached", False), bool) or not isinstance(d.get("usage", {}), dict):
+            raise ValueError(f"not a ledger entry: {d!r}")
+        usage = Usage.from_dict(d.get("usage"))
+        if not all(isinstance(getattr(usage, k), (int, float)) and not isinstance(getattr(usage, k), bool)
+                   for k in ("characters", "images", "audio_seconds")):
+            raise ValueError(f"usage is not counts: {d.get('usage')!r}")
         return cls(**d)
 
 

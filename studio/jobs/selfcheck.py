@@ -13,13 +13,14 @@ paid through the project's budget and ledger like a final render (`hear`).
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.engines.base import TaskState
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, TranscriptionEngine, Word
-from studio.errors import EngineError
+from studio.errors import EngineError, StorageError
 from studio.jobs.check import CheckResult, check_take
 from studio.jobs.ledger import Budget, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
@@ -140,10 +141,17 @@ def engine_timings(project_folder, take: Take) -> tuple[str, list[dict]] | None:
     """(source, words) the speech engine gave for this take, or None."""
     if not take.cache_key or take.offset or take.tier == "recording":
         return None
-    data = read_json(Path(project_folder) / TIMINGS / f"{take.cache_key[:20]}.json", default=None)
-    if not isinstance(data, dict) or not data.get("words"):
+    try:
+        data = read_json(Path(project_folder) / TIMINGS / f"{take.cache_key[:20]}.json", default=None)
+        words = data.get("words") if isinstance(data, dict) else None
+        if not isinstance(words, list) or not words:
+            return None
+        checked = [Word.from_dict(w).to_dict() for w in words]
+    except (StorageError, KeyError, TypeError, ValueError, AttributeError):
+        return None  # damaged: Whisper times the words instead, as for an engine that gives none
+    if not all(math.isfinite(w["start"]) and math.isfinite(w["end"]) for w in checked):
         return None
-    return str(data.get("source", "")), list(data["words"])
+    return str(data.get("source", "")), checked
 
 
 def check_take_job(

@@ -37,6 +37,14 @@ class TakeCheck:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TakeCheck":
+        """A stored check; TypeError when its transcript is not segments of words (edited by hand)."""
+        transcript = d.get("transcript") or {}
+        segments = transcript.get("segments", []) if isinstance(transcript, dict) else None
+        if not isinstance(segments, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("words", []), list)
+            and all(isinstance(w, dict) for w in s.get("words", [])) for s in segments
+        ):
+            raise TypeError("the stored transcript is not segments of words")
         return cls(
             take_id=str(d["take_id"]), passed=bool(d["passed"]), wer=float(d["wer"]),
             summary=str(d.get("summary", "")), engine=str(d.get("engine", "")), model=str(d.get("model", "")),

@@ -19,6 +19,8 @@ Rect = tuple[float, float, float, float]  # x, y, width, height as fractions of 
 # Where a slow pan travels, in the creator's words; "centre" only zooms.
 DIRECTIONS = ("centre", "left to right", "right to left", "top to bottom", "bottom to top")
 MAX_ZOOM = 4.0
+MAX_GAP = 10.0  # seconds of silence before a line, at most
+MAX_TIME = 24 * 3600.0  # a saved time beyond a day is a damaged file, not a narrated video
 
 
 def centred(zoom: float) -> Rect:
@@ -82,7 +84,10 @@ class PanZoom:
 
     @classmethod
     def from_dict(cls, d: dict) -> "PanZoom":
-        return cls(tuple(map(float, d["start"])), tuple(map(float, d["end"])))  # type: ignore[arg-type]
+        rects = [tuple(_number(v, -MAX_ZOOM, MAX_ZOOM) for v in d[k]) for k in ("start", "end")]
+        if any(len(r) != 4 or min(r[2], r[3]) < 1.0 / MAX_ZOOM - 1e-9 for r in rects):
+            raise ValueError(f"not a pan/zoom: {d!r}")
+        return cls(*rects)  # type: ignore[arg-type]
 
 
 def _centre(rect: Rect) -> tuple[float, float]:
@@ -129,7 +134,19 @@ class Clip:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Clip":
+        """A saved clip; a hand-edited one with a wrong type, NaN or an absurd time raises ValueError."""
         d = {k: v for k, v in d.items() if k in _CLIP_FIELDS}
+        if d.get("track") not in TRACKS or any(not isinstance(d.get(k, ""), str) for k in ("id", "source", "ref")):
+            raise ValueError(f"not a clip: {d!r}")
+        for k in ("start", "duration", "in_point", "fade_in", "fade_out"):
+            if k in d:
+                d[k] = _number(d[k], 0.0, MAX_TIME)
+        if d.get("source_duration") is not None:
+            d["source_duration"] = _number(d["source_duration"], 0.0, MAX_TIME)
+        if "gain_db" in d:
+            d["gain_db"] = _number(d["gain_db"], -200.0, 200.0)
+        if any(not isinstance(d.get(k, False), bool) for k in ("locked", "placed")):
+            raise ValueError(f"not a clip: {d!r}")
         if d.get("pan_zoom"):
             d["pan_zoom"] = PanZoom.from_dict(d["pan_zoom"])
         return cls(**d)
@@ -331,11 +348,12 @@ class Timeline:
         try:
             return cls(
                 clips=tuple(Clip.from_dict(c) for c in d.get("clips", [])),
-                gap=float(d.get("gap", DEFAULT_GAP)),
-                ducking=Ducking(**d.get("ducking", {})),
-                voice_items=tuple((str(a), str(b), str(p), float(t)) for a, b, p, t in d.get("voice_items", [])),
+                gap=_number(d.get("gap", DEFAULT_GAP), 0.0, MAX_GAP),
+                ducking=Ducking(**{k: _number(v, -200.0, MAX_TIME) for k, v in d.get("ducking", {}).items()}),
+                voice_items=tuple((str(a), str(b), str(p), _number(t, 0.0, MAX_TIME))
+                                  for a, b, p, t in d.get("voice_items", [])),
                 scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
-                line_gaps=tuple(sorted((str(k), float(v)) for k, v in d.get("line_gaps", {}).items())),
+                line_gaps=tuple(sorted((str(k), _number(v, 0.0, MAX_GAP)) for k, v in d.get("line_gaps", {}).items())),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise TimelineError(
@@ -344,9 +362,16 @@ class Timeline:
             ) from exc
 
 
+def _number(value, low: float, high: float) -> float:
+    """A number read from a saved timeline; ValueError for text, true/false, NaN or one out of range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{value!r} is not a number from {low:g} to {high:g}")
+    return float(value)
+
+
 def _checked_gap(gap: float) -> float:
     gap = float(gap)
-    if not 0.0 <= gap <= 10.0:
+    if not 0.0 <= gap <= MAX_GAP:
         raise TimelineError("The gap between lines must be between 0 and 10 seconds.")
     return gap
 
