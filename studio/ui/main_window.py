@@ -21,7 +21,7 @@ from studio.project.project import Project, ScriptChoiceNeeded
 from studio.ui import dialogs
 from studio.ui.image_panel import install_image_panel
 from studio.ui.jobs import QtJobs
-from studio.ui.menus import build_menus
+from studio.ui.menus import add_go_to, build_menus
 from studio.ui.player import Player
 from studio.ui.premium import FinalRender
 from studio.ui.script_editor import ScriptEditor
@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.actions = build_menus(self)
         self.images = install_image_panel(self)  # the Images dock: scene prompts and image takes
         self.timeline = install_timeline(self)  # the Timeline dock under the script, File ▸ Export…
+        self.timeline.history_changed.connect(self._refresh_actions)
+        self.go_to = add_go_to(self)  # View ▸ Go to Script / Timeline / Images (Ctrl+1, 2, 3)
         self.voice_tools = VoiceTools(self)  # self-check, A/B, trash, pronunciation, blends, import, captions
 
         self.autosave_timer = QTimer(self)
@@ -288,12 +290,18 @@ class MainWindow(QMainWindow):
             return None
 
     def undo(self) -> None:
+        if self.timeline.focused:  # the tracks have their own undo (moves, trims, locks, gaps)
+            self.timeline.undo()
+            return
         if self.project is not None:
             self.editor.inspector.flush()
             if self.project.can_undo:
                 self._edit(self.project.undo)
 
     def redo(self) -> None:
+        if self.timeline.focused:
+            self.timeline.redo()
+            return
         if self.project is not None:
             self.editor.inspector.flush()
             if self.project.can_redo:
@@ -415,13 +423,20 @@ class MainWindow(QMainWindow):
         a, project = self.actions, self.project
         has_project, has_line = project is not None, self.editor.current_line() is not None
         typing = has_project and self.editor.inspector.typing
-        a.undo.setEnabled(has_project and (project.can_undo or typing))
-        a.redo.setEnabled(has_project and project.can_redo and not typing)
-        if typing:
-            a.undo.setText("&Undo Edit line")
+        timeline = getattr(self, "timeline", None)  # None while the window is being built
+        if has_project and timeline is not None and timeline.focused:
+            a.undo.setEnabled(timeline.can_undo)
+            a.redo.setEnabled(timeline.can_redo)
+            a.undo.setText(f"&Undo {timeline.undo_label} (Timeline)" if timeline.can_undo else "&Undo")
+            a.redo.setText(f"&Redo {timeline.redo_label} (Timeline)" if timeline.can_redo else "&Redo")
         else:
-            a.undo.setText(f"&Undo {project.undo_label}" if has_project and project.can_undo else "&Undo")
-        a.redo.setText(f"&Redo {project.redo_label}" if has_project and project.can_redo else "&Redo")
+            a.undo.setEnabled(has_project and (project.can_undo or typing))
+            a.redo.setEnabled(has_project and project.can_redo and not typing)
+            if typing:
+                a.undo.setText("&Undo Edit line")
+            else:
+                a.undo.setText(f"&Undo {project.undo_label}" if has_project and project.can_undo else "&Undo")
+            a.redo.setText(f"&Redo {project.redo_label}" if has_project and project.can_redo else "&Redo")
         for action in (a.save, a.new_line, a.new_scene, a.render_all, a.project_settings, a.costs):
             action.setEnabled(has_project)
         for action in (a.delete_line, a.play_line):

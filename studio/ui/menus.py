@@ -2,6 +2,7 @@
 
 Shortcuts were chosen not to collide with text editing in the line inspector:
 Ctrl+Enter plays, Esc stops, Ctrl+Shift+Enter adds a line below the selected one.
+Ctrl+1, Ctrl+2 and Ctrl+3 take the keyboard to the script, the timeline and the images.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from studio.ui import cost_panel, models_window, settings_dialog
@@ -92,6 +94,30 @@ def build_menus(window) -> Actions:
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
                    delete_line, play_line, stop, render_all,
                    render_final=render_final, project_settings=project_settings, costs=costs, models=models)
+
+
+def add_go_to(window) -> list[QAction]:
+    """View ▸ Go to …: the keyboard reaches each pane (its dock shown and raised if it was closed)."""
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "V&iew")
+    view.addSeparator()
+    panes = (("Go to &Script", "Ctrl+1", None, lambda: window.editor.tree),
+             ("Go to &Timeline", "Ctrl+2", lambda: window.timeline.dock, lambda: window.timeline.view),
+             ("Go to &Images", "Ctrl+3", lambda: window.images.dock, lambda: window.images.prompt))
+    actions = []
+    for text, key, dock, target in panes:
+        act = QAction(text, window)
+        act.setShortcut(QKeySequence(key))
+        act.triggered.connect(lambda _checked=False, d=dock, t=target: _go_to(d and d(), t()))
+        view.addAction(act)
+        actions.append(act)
+    return actions
+
+
+def _go_to(dock, widget) -> None:
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+    widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 def _fill_recent(window, menu) -> None:

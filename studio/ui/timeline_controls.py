@@ -231,10 +231,11 @@ class TimelineHeader(QWidget):
         self.lock.setToolTip("Lock the selected clip: a re-layout leaves it where it is (L)")
         self.export = QPushButton("Export…")
         self.zoom_in, self.zoom_out = QPushButton("+"), QPushButton("−")
-        for b in (self.zoom_in, self.zoom_out):
+        for b, key in ((self.zoom_in, "+"), (self.zoom_out, "−")):
             b.setFixedWidth(36)
             b.setStyleSheet("padding: 6px 0px;")
-            b.setToolTip("Zoom (Ctrl+wheel)")
+            b.setToolTip(f"Zoom {'in' if key == '+' else 'out'} ({key} on the timeline, or Ctrl+wheel)")
+        self.export.setToolTip("Export the timeline as a video (Ctrl+E)")
         self.time = QLabel("0:00.0")
         self.time.setObjectName("hint")
         self.hint = QLabel("")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from studio.errors import StudioError
 from studio.ui.preview import Preview, install_preview
@@ -26,12 +26,17 @@ MIX_FILE = Path(".stitch") / "preview" / "timeline-mix.wav"
 THUMB = QSize(72, 40)
 # Steps of one control this close together are one undo entry (a spin box held down, a wheel).
 MERGE_SECONDS = 1.5
+KEY_STEP_SECONDS = 1.0  # ← and → move the playhead this far
 
 
 class TimelinePanel(QWidget):
+    # The timeline's undo stack changed, or the focus came to or left it: Edit ▸ Undo follows.
+    history_changed = Signal()
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.focused = False  # the creator's last click or Tab was on the tracks
         self.project = None
         self.timeline = None
         self.cues: list = []
@@ -72,6 +77,17 @@ class TimelinePanel(QWidget):
         self.header.zoom_in.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 1.25))
         self.header.zoom_out.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 0.8))
         self.header.export.clicked.connect(self.export)
+        QApplication.instance().focusChanged.connect(self._focus_moved)
+
+    def _focus_moved(self, _old, new) -> None:
+        # A menu opened from the menu bar takes the focus for a moment: Edit ▸ Undo must still
+        # act where the creator was working, so only a real widget moves the Edit menu's target.
+        if new is None or isinstance(new, QMenu):
+            return
+        focused = new is self.view
+        if focused != self.focused:
+            self.focused = focused
+            self.history_changed.emit()
 
     def say(self, message: str) -> None:
         self.window.say(message)
@@ -85,6 +101,7 @@ class TimelinePanel(QWidget):
         self.project, self.timeline, self._mix_for = project, None, None
         self._undo.clear()
         self._redo.clear()
+        self.history_changed.emit()
         self.view.peaks.clear()
         self.view.thumbnails.clear()
         self.view.set_playhead(0.0)
@@ -153,6 +170,7 @@ class TimelinePanel(QWidget):
         self._merging = (merge, now)
         self._redo.clear()
         self._set(timeline)
+        self.history_changed.emit()
 
     def move(self, clip_id: str, start: float) -> None:
         if self.timeline is not None:
@@ -231,6 +249,18 @@ class TimelinePanel(QWidget):
     def can_undo(self) -> bool:
         return bool(self._undo)
 
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str:
+        return self._undo[-1][1] if self._undo else ""
+
+    @property
+    def redo_label(self) -> str:
+        return self._redo[-1][1] if self._redo else ""
+
     def undo(self) -> None:
         if self._undo:
             self._merging = (None, 0.0)
@@ -238,6 +268,7 @@ class TimelinePanel(QWidget):
             self._redo.append((self.timeline, label))
             self._set(before)
             self.say(f"Undid {label.lower()}.")
+            self.history_changed.emit()
 
     def redo(self) -> None:
         if self._redo:
@@ -246,9 +277,16 @@ class TimelinePanel(QWidget):
             self._undo.append((self.timeline, label))
             self._set(after)
             self.say(f"Redid {label.lower()}.")
+            self.history_changed.emit()
 
     def _key(self, name: str) -> None:
-        {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock}[name]()
+        head, end = self.view.playhead, self.timeline.duration if self.timeline else 0.0
+        {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock,
+         "zoom_in": lambda: self.view.set_scale(self.view.scale_px * 1.25),
+         "zoom_out": lambda: self.view.set_scale(self.view.scale_px * 0.8),
+         "back": lambda: self.seek(max(0.0, head - KEY_STEP_SECONDS)),
+         "forward": lambda: self.seek(head + KEY_STEP_SECONDS),
+         "start": lambda: self.seek(0.0), "end": lambda: self.seek(end)}[name]()
 
     def _sync_lock(self) -> None:
         self._sync_controls()

@@ -4,7 +4,8 @@ The panel shows the project's `Timeline` (studio.render.from_project lays it out
 sends the creator's intent back as edits of that value: a drag moves a clip, a drag of
 its left or right edge trims it (both snapping to edges and the playhead; the cursor
 says which it will do), a drag along the ruler scrubs, L locks a clip, Ctrl+Z / Ctrl+Shift+Z undo and redo while the
-timeline has the focus, and every edit is saved to .stitch/timeline.json at once.
+timeline has the focus, + and − zoom, ←/→ step the playhead a second, Home/End jump to either end,
+and every edit is saved to .stitch/timeline.json at once.
 Waveform peaks, thumbnails and the narration mix are made in jobs; space plays and
 pauses the mix from the playhead.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget,
@@ -127,7 +128,7 @@ class TimelineView(QGraphicsView):
     seek = Signal(float)  # a click on the ruler: move the playhead there
     scrubbed = Signal(float)  # the pointer dragged along the ruler
     playhead_moved = Signal(float)
-    key = Signal(str)  # "play", "undo", "redo", "lock"
+    key = Signal(str)  # "play", "undo", "redo", "lock", "zoom_in", "zoom_out", "back", "forward", "start", "end"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -334,8 +335,16 @@ class TimelineView(QGraphicsView):
         if not hasattr(self, "_keys"):  # built with the first key: a standard key needs the running app
             self._keys = {"play": (QKeySequence(Qt.Key.Key_Space),), "lock": (QKeySequence(Qt.Key.Key_L),),
                           "undo": tuple(QKeySequence.keyBindings(QKeySequence.StandardKey.Undo)),
-                          "redo": (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"))}
-        pressed = QKeySequence(event.keyCombination())
+                          "redo": (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")),
+                          "zoom_in": tuple(QKeySequence(k) for k in ("+", "=", "Ctrl++", "Ctrl+=")),
+                          "zoom_out": (QKeySequence("-"), QKeySequence("Ctrl+-")),
+                          "back": (QKeySequence(Qt.Key.Key_Left),), "forward": (QKeySequence(Qt.Key.Key_Right),),
+                          "start": (QKeySequence(Qt.Key.Key_Home),), "end": (QKeySequence(Qt.Key.Key_End),)}
+        combo = event.keyCombination()
+        modifiers = combo.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if combo.key() == Qt.Key.Key_Plus:  # Shift+= on most keyboards: the Shift is part of the "+"
+            modifiers &= ~Qt.KeyboardModifier.ShiftModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, combo.key()))
         return next((name for name, keys in self._keys.items() if pressed in keys), None)
 
     def event(self, event) -> bool:
