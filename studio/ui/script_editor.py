@@ -33,6 +33,7 @@ PROGRESS = Qt.ItemDataRole.UserRole + 3
 CHECK = Qt.ItemDataRole.UserRole + 4  # "passed", "failed" or None: the self-check of the chosen take
 
 STATE_COLUMN, TEXT_COLUMN, VOICE_COLUMN, SPEED_COLUMN = range(4)
+TREE_MIN_WIDTH = 200  # the state pill and a few words a row
 # The tree shows the start of a long line; the inspector holds all of it.
 TREE_TEXT_LIMIT = 280
 TOOLTIP_LIMIT = 600
@@ -215,6 +216,7 @@ class ScriptEditor(QSplitter):
         self.inspector = LineInspector(voice, settings)
         self.addWidget(self.tree)
         self.addWidget(self.inspector)
+        self.tree.setMinimumWidth(TREE_MIN_WIDTH)  # a narrow window squeezes the inspector too, not the words alone
         self.setStretchFactor(0, 3)
         self.setStretchFactor(1, 2)
         self.setSizes([700, 540])

@@ -89,3 +89,14 @@ def test_a_narrow_tree_gives_the_words_the_room(studio, qtbot):
     studio.editor.setSizes([1100, 500])
     qtbot.waitUntil(lambda: not tree.isColumnHidden(VOICE_COLUMN), timeout=2000)
     assert not tree.isColumnHidden(SPEED_COLUMN)
+
+
+def test_at_the_smallest_window_the_script_keeps_room_for_its_words(studio, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.script_editor import TREE_MIN_WIDTH
+
+    QApplication.processEvents()
+    studio.resize(studio.minimumSizeHint().width(), studio.height())
+    QApplication.processEvents()
+    assert studio.editor.tree.width() >= TREE_MIN_WIDTH  # it used to shrink to ~75 px ("Why l")
