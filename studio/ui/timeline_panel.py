@@ -74,8 +74,8 @@ class TimelinePanel(QWidget):
         self.view.key.connect(self._key)
         self.header.play.clicked.connect(self.play_pause)
         self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
-        self.header.zoom_in.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 1.25))
-        self.header.zoom_out.clicked.connect(lambda: self.view.set_scale(self.view.scale_px * 0.8))
+        self.header.zoom_in.clicked.connect(lambda: self.view.zoom(1.25))
+        self.header.zoom_out.clicked.connect(lambda: self.view.zoom(0.8))
         self.header.export.clicked.connect(self.export)
         QApplication.instance().focusChanged.connect(self._focus_moved)
 
@@ -282,8 +282,8 @@ class TimelinePanel(QWidget):
     def _key(self, name: str) -> None:
         head, end = self.view.playhead, self.timeline.duration if self.timeline else 0.0
         {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock,
-         "zoom_in": lambda: self.view.set_scale(self.view.scale_px * 1.25),
-         "zoom_out": lambda: self.view.set_scale(self.view.scale_px * 0.8),
+         "zoom_in": lambda: self.view.zoom(1.25),
+         "zoom_out": lambda: self.view.zoom(0.8),
          "back": lambda: self.seek(max(0.0, head - KEY_STEP_SECONDS)),
          "forward": lambda: self.seek(head + KEY_STEP_SECONDS),
          "start": lambda: self.seek(0.0), "end": lambda: self.seek(end)}[name]()

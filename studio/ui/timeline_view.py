@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QKeyCombination, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget,
@@ -207,6 +207,14 @@ class TimelineView(QGraphicsView):
         if t is not None:  # keep the moment under the cursor where it was
             bar = self.horizontalScrollBar()
             bar.setValue(int(LEFT + t * self.scale_px - anchor_x))
+
+    def zoom(self, factor: float) -> None:
+        """Zoom from the buttons or keys: the playhead stays where it is on screen (the middle
+        of the view stays put when the playhead is out of sight)."""
+        x = self.mapFromScene(QPointF(LEFT + self.playhead * self.scale_px, 0)).x()
+        if not 0 <= x <= self.viewport().width():
+            x = self.viewport().width() / 2
+        self.set_scale(self.scale_px * factor, x)
 
     # -- drawing around the clips ---------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:

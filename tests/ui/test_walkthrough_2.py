@@ -74,3 +74,25 @@ def test_the_keyboard_reaches_the_script_and_the_images(timeline_studio, qtbot):
     QApplication.processEvents()
     assert win.editor.tree.hasFocus()
     assert [a.shortcut().toString() for a in win.go_to] == ["Ctrl+1", "Ctrl+2", "Ctrl+3"]
+
+
+def test_zooming_keeps_the_playhead_where_it_is_on_screen(timeline_studio, qtbot):
+    panel = timeline_studio.timeline
+    view = panel.view
+    view.resize(500, view.height())
+    for _ in range(4):
+        view.zoom(1.25)  # zoomed in far enough to scroll
+    view.set_playhead(panel.timeline.duration * 0.7)
+    view.centerOn(view.mapToScene(0, 0).x(), 0)
+    bar = view.horizontalScrollBar()
+    bar.setValue(int(80 + view.playhead * view.scale_px - 200))  # playhead 200 px into the view
+    QApplication.processEvents()
+
+    def on_screen():
+        from PySide6.QtCore import QPointF
+
+        return view.mapFromScene(QPointF(80 + view.playhead * view.scale_px, 0)).x()
+
+    before = on_screen()
+    panel.header.zoom_in.click()
+    assert abs(on_screen() - before) <= 2  # it used to jump back toward the start
