@@ -11,6 +11,7 @@ name only once it is complete and right, and is never joined twice.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -111,8 +112,11 @@ def join_parts(
     sha256 of the whole. Progress goes from 0 to 0.95: the caller says when it is ready."""
     total = sum(p.stat().st_size for p in parts) or 1
     report(0.0, message)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _unwritable(what, target, exc) from exc
     tmp = Path(tmp_name)
     whole = hashlib.sha256()
     expected = list(part_sha256) + [None] * (len(parts) - len(part_sha256))
@@ -137,14 +141,22 @@ def join_parts(
         os.chmod(tmp, 0o644)  # mkstemp makes it private; weights are ordinary files
         os.replace(tmp, target)
     except OSError as exc:
-        raise EngineError(
-            f"The bundled {what} could not be written to {target.parent}: "
-            f"{exc.strerror or exc}; free some disk space and try again.",
-            detail=repr(exc),
-        ) from exc
+        raise _unwritable(what, target, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return whole.hexdigest()
+
+
+def _unwritable(what: str, target: Path, exc: OSError) -> EngineError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some disk space and try again"
+    else:
+        advice = "make that folder writable, or point STITCH_MODELS_DIR at one that is"
+    return EngineError(
+        f"The bundled {what} could not be written to {target.parent} "
+        f"({exc.strerror or exc}): {advice}.",
+        detail=repr(exc),
+    )
 
 
 def _damaged(what: str, packages: Sequence[str], why: str) -> EngineError:
@@ -239,6 +251,11 @@ def provide_whisper_base(
 
     Returns the folder, or None when the packages are not installed.
     """
+    if Path(root).exists() and not Path(root).is_dir():
+        raise EngineError(
+            f"The model store {root} is a file, not a folder: move that file away, "
+            "or point STITCH_MODELS_DIR at a folder."
+        )
     existing = joined_whisper_base(root)
     if existing is not None:
         return existing

@@ -97,21 +97,69 @@ def default_root() -> Path:
 def _read_catalogue(path: Path) -> tuple[tuple[dict, CatalogueEntry], ...]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EngineError(
             f"The model catalogue {path} is missing or damaged: reinstall Stitch Studio.",
             detail=repr(exc),
         ) from exc
-    entries = []
-    for m in raw["models"]:
-        files = tuple(CatalogueFile(**f) for f in m["files"])
-        entries.append((m, CatalogueEntry(
-            id=m["id"], task=m["task"], engine=m["engine"], name=m["name"],
-            size_mb=m["size_mb"], license=m["license"], source=m["source"],
-            files=files, bundled=m.get("bundled", {}),
-            repo=m.get("repo", ""), revision=m.get("revision", "main"),
-            download_include=tuple(m.get("download_include", ())),
-        )))
+    models = raw.get("models") if isinstance(raw, dict) else None
+    if not isinstance(models, list):
+        raise EngineError(f"The model catalogue {path} has no list of models: reinstall Stitch Studio.")
+    return tuple((m, _catalogue_entry(m, n, path)) for n, m in enumerate(models, 1))
+
+
+# field: (accepted types, required); the catalogue is data, so a hand edit must not crash the studio.
+_ENTRY_FIELDS = {
+    "id": (str, True), "task": (str, True), "engine": (str, True), "name": (str, True),
+    "size_mb": ((int, float), True), "license": (str, True), "source": (str, True),
+    "files": (list, True), "bundled": (dict, False), "repo": (str, False), "revision": (str, False),
+    "download_include": (list, False),
+}
+_FILE_FIELDS = {"path": (str, True), "glob": (str, False), "sha256": (str, False), "size": (int, False)}
+
+
+def _catalogue_entry(m, n: int, path: Path) -> CatalogueEntry:
+    """One catalogue entry, or a sentence naming the entry and the field that is wrong."""
+    where = f"entry {n}" + (f" ({m['id']})" if isinstance(m, dict) and isinstance(m.get("id"), str) else "")
+    problem = _field_problem(m, _ENTRY_FIELDS)
+    if not problem:
+        for f in m["files"]:
+            problem = _field_problem(f, _FILE_FIELDS)
+            if problem:
+                problem = f"one of its files {problem}"
+                break
+        else:
+            if not m["files"]:
+                problem = "lists no files"
+            elif not all(isinstance(g, str) for g in m.get("download_include", ())):
+                problem = "has a download_include that is not a list of text"
+    if problem:
+        raise EngineError(f"The model catalogue {path} is damaged ({where} {problem}): reinstall Stitch Studio.")
+    return CatalogueEntry(
+        id=m["id"], task=m["task"], engine=m["engine"], name=m["name"],
+        size_mb=m["size_mb"], license=m["license"], source=m["source"],
+        files=tuple(CatalogueFile(**f) for f in m["files"]), bundled=m.get("bundled", {}),
+        repo=m.get("repo", ""), revision=m.get("revision", "main"),
+        download_include=tuple(m.get("download_include", ())),
+    )
+
+
+def _field_problem(value, fields: dict) -> str:
+    if not isinstance(value, dict):
+        return "is not an object"
+    for key, (types, required) in fields.items():
+        if key not in value:
+            if required:
+                return f"has no {key}"
+            continue
+        if value[key] is None and not required:
+            continue
+        if not isinstance(value[key], types) or isinstance(value[key], bool):
+            return f"has a {key} of the wrong type"
+    unknown = sorted(set(value) - set(fields))
+    if fields is _FILE_FIELDS and unknown:
+        return f"has an unknown field {unknown[0]}"
+    return ""
     return tuple(entries)
 
 
@@ -160,8 +208,8 @@ class ModelStore:
         """The registered weights, or None when absent (never registered, moved or incomplete)."""
         with self._lock:
             record = self._index().get(model_id)
-            if record is None:
-                return None
+            if not _usable_record(record):
+                return None  # never registered, or a hand edit left it unreadable: `add` registers it again
             try:
                 entry = self.entry(model_id)
             except EngineError:
@@ -300,7 +348,7 @@ class ModelStore:
             revision = fingerprint[:12]
         with self._lock:
             index = self._index()
-            previous = index.get(entry.id, {})
+            previous = index[entry.id] if _usable_record(index.get(entry.id)) else {}
             same_folder = previous.get("path") == str(folder)
             index[entry.id] = {
                 "path": str(folder),
@@ -313,6 +361,11 @@ class ModelStore:
         return StoredModel(entry.id, folder, revision, files)
 
     def _index(self) -> dict:
+        if self.root.exists() and not self.root.is_dir():
+            raise StorageError(
+                f"The model store {self.root} is a file, not a folder: move that file away, "
+                "or point STITCH_MODELS_DIR at a folder."
+            )
         data = read_json(self.index_path, default=None)
         if data is None:
             return {}
@@ -324,6 +377,11 @@ class ModelStore:
 
     def _write_index(self, models: dict) -> None:
         atomic_write_json(self.index_path, {"schema": INDEX_SCHEMA, "models": models})
+
+
+def _usable_record(record) -> bool:
+    return (isinstance(record, dict) and isinstance(record.get("path"), str) and bool(record["path"])
+            and isinstance(record.get("revision"), str))
 
 
 def _resolve(entry: CatalogueEntry, folder: Path) -> tuple[dict[str, Path], str]:

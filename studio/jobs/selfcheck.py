@@ -127,14 +127,22 @@ def take_audio(folder: Path, take: Take):
 TIMINGS = Path(".stitch") / "timings"
 
 
-def keep_engine_timings(project_folder, cache_key: str, info: dict) -> None:
+def keep_engine_timings(project_folder, cache_key: str, info: dict) -> bool:
     """Worker side, after a render: the speech engine's own word timings (Kokoro's predicted
-    durations), kept by the take's cache key so every take of that audio shares them."""
+    durations), kept by the take's cache key so every take of that audio shares them.
+
+    They are a refinement: when they cannot be written (disk full, folder not writable) the
+    take is still recorded and the self-check times its words with Whisper. Returns whether
+    they were kept."""
     words = info.get("words")
     if not words:
-        return
-    atomic_write_json(Path(project_folder) / TIMINGS / f"{cache_key[:20]}.json",
-                      {"schema": 1, "source": str(info.get("timing", "")), "words": list(words)})
+        return False
+    try:
+        atomic_write_json(Path(project_folder) / TIMINGS / f"{cache_key[:20]}.json",
+                          {"schema": 1, "source": str(info.get("timing", "")), "words": list(words)})
+    except StorageError:
+        return False
+    return True
 
 
 def engine_timings(project_folder, take: Take) -> tuple[str, list[dict]] | None:
