@@ -50,6 +50,23 @@ _SOURCES = {"panel": "Prompt set here", "script": "Prompt from the script's [ima
             "suggested": "Suggested from the scene's words: edit it to make it yours"}
 
 
+class TakeGrid(QListWidget):
+    """The image takes; arrows move, Enter uses the selected picture, P pins or unpins it."""
+
+    use = Signal()
+    pin = Signal()
+
+    def keyPressEvent(self, event) -> None:
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
+            self.use.emit()
+            return
+        if plain and event.key() == Qt.Key.Key_P and self.currentItem() is not None:
+            self.pin.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class PromptEdit(QPlainTextEdit):
     """The scene's prompt; leaving it (or Ctrl+Enter) commits it."""
 
@@ -115,7 +132,9 @@ class ImagePanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.hide()
 
-        self.grid = QListWidget()
+        self.grid = TakeGrid()
+        self.grid.use.connect(self.use_selected)
+        self.grid.pin.connect(self.toggle_pin)
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
         self.grid.setGridSize(QSize(THUMB + 16, THUMB + 40))
@@ -234,6 +253,8 @@ class ImagePanel(QWidget):
         if self.grid.iconSize() != QSize(width, height):
             self.grid.setIconSize(QSize(width, height))
             self.grid.setGridSize(QSize(max(width, 112) + 16, height + 44))
+            # At least one whole row: on a 768-pixel screen the captions ("pinned · ✓ in use") were cut off.
+            self.grid.setMinimumHeight(height + 44 + 2 * self.grid.frameWidth() + 4)
         self.thumbs.set_box(QSize(width, height))
 
     def _fill_grid(self) -> None:

@@ -27,6 +27,7 @@ THUMB = QSize(72, 40)
 # Steps of one control this close together are one undo entry (a spin box held down, a wheel).
 MERGE_SECONDS = 1.5
 KEY_STEP_SECONDS = 1.0  # ← and → move the playhead this far
+NUDGE_SECONDS = {"nudge_back": -0.1, "nudge_forward": 0.1, "shove_back": -1.0, "shove_forward": 1.0}
 
 
 class TimelinePanel(QWidget):
@@ -286,7 +287,50 @@ class TimelinePanel(QWidget):
          "zoom_out": lambda: self.view.zoom(0.8),
          "back": lambda: self.seek(max(0.0, head - KEY_STEP_SECONDS)),
          "forward": lambda: self.seek(head + KEY_STEP_SECONDS),
-         "start": lambda: self.seek(0.0), "end": lambda: self.seek(end)}[name]()
+         "start": lambda: self.seek(0.0), "end": lambda: self.seek(end),
+         "next_clip": lambda: self.select_neighbour(1), "previous_clip": lambda: self.select_neighbour(-1),
+         "delete": self.delete_selected,
+         **{n: (lambda step=step: self.nudge(step)) for n, step in NUDGE_SECONDS.items()}}[name]()
+
+    def nudge(self, seconds: float) -> None:
+        """Alt+←/→: the selected clip a little earlier or later; a run of nudges is one undo step."""
+        clip_id = self.view.selected
+        if self.timeline is None or clip_id is None:
+            self.say("Select a clip on the timeline to nudge it.")
+            return
+        moved = guarded(self.say, self.timeline.move, clip_id, self.timeline.clip(clip_id).start + seconds)
+        self._apply(self._fill_around(moved, clip_id), "Nudge clip", merge=("nudge", clip_id))
+
+    def select_neighbour(self, step: int) -> None:
+        """] and [: the next or previous clip on the selected clip's track (the voice track when none is)."""
+        if self.timeline is None or not self.timeline.clips:
+            return
+        current = self.timeline.clip(self.view.selected) if self.view.selected else None
+        clips = sorted(self.timeline.track(current.track if current else "voice") or self.timeline.clips,
+                       key=lambda c: (c.start, c.id))
+        if current is not None and current in clips:
+            index = min(len(clips) - 1, max(0, clips.index(current) + step))
+        else:  # from the playhead
+            ahead = next((n for n, c in enumerate(clips) if c.end > self.view.playhead), len(clips))
+            index = min(ahead, len(clips) - 1) if step > 0 else max(0, ahead - 1)
+        self.clip_clicked(clips[index].id)
+        self.view.select(clips[index].id, reveal=True)
+
+    def delete_selected(self) -> None:
+        """Delete on a clip: music is removed (undoable); voice and image clips belong to the script."""
+        clip_id = self.view.selected
+        if self.timeline is None or clip_id is None:
+            self.say("Select a clip on the timeline first.")
+            return
+        track = self.timeline.clip(clip_id).track
+        if track == "voice":
+            self.say("Voice clips follow the script: delete the line in the script (Ctrl+Shift+Backspace) to remove it.")
+        elif track == "image":
+            self.say("Image clips follow the scenes: choose another picture in the Images panel to change it.")
+        elif track == "music":
+            self.view.select(None)
+            self._apply(guarded(self.say, self.timeline.remove, clip_id), "Remove music")
+            self._sync_lock()
 
     def _sync_lock(self) -> None:
         self._sync_controls()
@@ -432,6 +476,17 @@ class TimelinePanel(QWidget):
         self.view.set_playhead(t)
         self.header.time.setText(stamp(t))
 
+    def show_or_hide(self) -> None:
+        """Ctrl+Shift+T: a hidden or unfocused timeline is shown and takes the keyboard; only a
+        timeline the creator is working in is put away (the keyboard goes back to the script)."""
+        if self.dock.isVisible() and self.view.hasFocus():
+            self.dock.hide()
+            self.window.editor.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        self.dock.show()
+        self.dock.raise_()
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def export(self) -> None:
         from studio.ui.export_dialog import open_export
 
@@ -454,10 +509,13 @@ def install_timeline(window: QMainWindow) -> TimelinePanel:
 
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     toggle = dock.toggleViewAction()
-    toggle.setText("&Timeline")
-    toggle.setShortcut(QKeySequence("Ctrl+Shift+T"))
+    toggle.setText("&Timeline\tCtrl+Shift+T")  # the menu shows the key; the window's action below owns it
     if menus.get("V&iew") is not None:
         menus["V&iew"].addAction(toggle)
+    panel.show_hide_action = QAction("Show or Hide the Timeline", window)
+    panel.show_hide_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+    panel.show_hide_action.triggered.connect(lambda _checked=False: panel.show_or_hide())
+    window.addAction(panel.show_hide_action)
     panel.export_action = QAction("&Export…", window)
     panel.export_action.setShortcut(QKeySequence("Ctrl+E"))
     panel.export_action.setStatusTip("Export the timeline as a video, with a progress bar and cancel")

@@ -5,6 +5,8 @@ sends the creator's intent back as edits of that value: a drag moves a clip, a d
 its left or right edge trims it (both snapping to edges and the playhead; the cursor
 says which it will do), a drag along the ruler scrubs, L locks a clip, Ctrl+Z / Ctrl+Shift+Z undo and redo while the
 timeline has the focus, + and − zoom, ←/→ step the playhead a second, Home/End jump to either end,
+Alt+←/→ nudge the selected clip 0.1 s (Alt+Shift: 1 s), ] and [ select the next and previous clip
+on its track, Delete removes a music clip (voice and image clips follow the script),
 and every edit is saved to .stitch/timeline.json at once.
 Waveform peaks, thumbnails and the narration mix are made in jobs; space plays and
 pauses the mix from the playhead.
@@ -128,7 +130,9 @@ class TimelineView(QGraphicsView):
     seek = Signal(float)  # a click on the ruler: move the playhead there
     scrubbed = Signal(float)  # the pointer dragged along the ruler
     playhead_moved = Signal(float)
-    key = Signal(str)  # "play", "undo", "redo", "lock", "zoom_in", "zoom_out", "back", "forward", "start", "end"
+    # "play", "undo", "redo", "lock", "zoom_in", "zoom_out", "back", "forward", "start", "end",
+    # "nudge_back", "nudge_forward" (0.1 s), "shove_back", "shove_forward" (1 s), "next_clip", "previous_clip", "delete"
+    key = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -347,7 +351,13 @@ class TimelineView(QGraphicsView):
                           "zoom_in": tuple(QKeySequence(k) for k in ("+", "=", "Ctrl++", "Ctrl+=")),
                           "zoom_out": (QKeySequence("-"), QKeySequence("Ctrl+-")),
                           "back": (QKeySequence(Qt.Key.Key_Left),), "forward": (QKeySequence(Qt.Key.Key_Right),),
-                          "start": (QKeySequence(Qt.Key.Key_Home),), "end": (QKeySequence(Qt.Key.Key_End),)}
+                          "start": (QKeySequence(Qt.Key.Key_Home),), "end": (QKeySequence(Qt.Key.Key_End),),
+                          "nudge_back": (QKeySequence("Alt+Left"),), "nudge_forward": (QKeySequence("Alt+Right"),),
+                          "shove_back": (QKeySequence("Alt+Shift+Left"),),
+                          "shove_forward": (QKeySequence("Alt+Shift+Right"),),
+                          # ] and [ rather than Tab: Tab must still take the keyboard out of the tracks.
+                          "next_clip": (QKeySequence("]"),), "previous_clip": (QKeySequence("["),),
+                          "delete": (QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace))}
         combo = event.keyCombination()
         modifiers = combo.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if combo.key() == Qt.Key.Key_Plus:  # Shift+= on most keyboards: the Shift is part of the "+"
