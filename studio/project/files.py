@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from studio.errors import ProjectError
 from studio.project import session
+from studio.project.leftovers import clear_stale_previews
 from studio.project.lines import LINES_FILE, NO_SETTINGS, LineBook, RetiredLine, attach_ids, payload
 from studio.project.script import ScriptDocument
 from studio.project.scriptfile import DiskScript
@@ -54,6 +55,7 @@ class ProjectFiles:
         if self._recovery is None:
             session.remove_autosave(self.folder)
         session.remove_lock(self.folder)
+        clear_stale_previews(self.folder)
         self._observers.clear()
 
     def recovery(self) -> Recovery | None:

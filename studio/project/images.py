@@ -7,10 +7,15 @@ in the panel and the chosen take. A scene's prompt is, in order: the one set in 
 panel (unless the script's `[image: ...]` direction was edited since), the script's
 direction, or a suggestion made from the scene's title and first line. Choosing an
 image and setting a prompt are undoable; both files are written at once.
+
+A deleted image take goes to `.stitch/trash/images/` as voice takes go to the trash
+(`trash.py`): undo brings it back, emptying the trash frees the disk. A picture of the
+creator's is only forgotten: its file is never moved.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import uuid
@@ -22,9 +27,11 @@ from studio.errors import ProjectError
 from studio.project.folder import creator_files
 from studio.project.manifest import safe_path
 from studio.project.storage import atomic_write_json, read_json
+from studio.project.trash import TRASH_DIR
 
 IMAGES_FILE = Path(".stitch") / "images.json"
 SCENES_FILE = Path(".stitch") / "scenes.json"
+IMAGE_TRASH = TRASH_DIR / "images"  # a folder of its own: the voice trash counts only its own files
 IMAGE_RENDERS = "renders/images"
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 _DIRECTION = re.compile(r"^\[\s*image\s*:\s*(.*?)\s*\]$", re.IGNORECASE | re.DOTALL)
@@ -84,6 +91,16 @@ class ImageTakeStore:
             self._write(self._takes + [take])  # the disk first: a refusal leaves the store as the file says
             self._takes.append(take)
 
+    def remove(self, take_ids) -> list[ImageTake]:
+        """Forget these takes (their files are left where they are); returns the ones that were here."""
+        with self._lock:
+            gone = [t for t in self._takes if t.id in take_ids]
+            if gone:
+                kept = [t for t in self._takes if t.id not in take_ids]
+                self._write(kept)
+                self._takes = kept
+            return gone
+
     def set_pinned(self, take_id: str, pinned: bool) -> ImageTake:
         with self._lock:
             index = next((i for i, t in enumerate(self._takes) if t.id == take_id), None)
@@ -121,6 +138,75 @@ class ImageTakeStore:
 
     def _write(self, takes: list[ImageTake]) -> None:
         atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes]})
+
+
+class ImageTrash:
+    """Deleted image takes: their records in `trash.json`, their files beside it."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._dir = self.folder / IMAGE_TRASH
+        data = read_json(self._dir / "trash.json", default={})
+        self._items: dict[str, tuple[ImageTake, str | None]] = {}
+        for item in (data.get("takes") or []) if isinstance(data, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
+                name = item.get("file")
+                self._items[item["take"]["id"]] = (ImageTake.from_dict(item["take"]), name if isinstance(name, str) else None)
+
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._items)
+
+    def put(self, takes: list[ImageTake], paths_in_use: set[str]) -> None:
+        """Keep these (already forgotten) takes; move each studio-made file no live take still shows."""
+        moving: dict[str, str] = {}
+        for take in takes:
+            source = self.folder / take.path
+            owned = not take.by_reference and take.path.startswith("renders/")
+            name = None
+            if owned and take.path not in paths_in_use and (take.path in moving or source.is_file()):
+                name = moving.setdefault(take.path, f"{take.id}-{Path(take.path).name}")
+            self._items[take.id] = (take, name)
+        self._write()  # the records first: a crash mid-move leaves files the trash knows
+        self._dir.mkdir(parents=True, exist_ok=True)
+        for path, name in moving.items():
+            os.replace(self.folder / path, self._dir / name)
+
+    def take_back(self, take_ids) -> list[ImageTake]:
+        """The takes' records, their files moved back to where the records say."""
+        back = []
+        for take_id in take_ids:
+            item = self._items.pop(take_id, None)
+            if item is None:
+                continue  # emptied from the trash since: gone for good
+            take, name = item
+            target = self.folder / take.path
+            if name and (self._dir / name).is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._dir / name, target)
+            back.append(take)
+        if back:
+            self._write()
+        return back
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self._dir.iterdir() if p.is_file() and p.name != "trash.json") \
+            if self._dir.is_dir() else 0
+
+    def empty(self) -> int:
+        """Delete the trashed pictures and records for good; returns the bytes freed."""
+        freed = 0
+        for name in {name for _, name in self._items.values() if name}:
+            path = self._dir / name
+            if path.is_file():
+                freed += path.stat().st_size
+                path.unlink()
+        self._items = {}
+        self._write()
+        return freed
+
+    def _write(self) -> None:
+        atomic_write_json(self._dir / "trash.json", {
+            "schema": _SCHEMA, "takes": [{"take": t.to_dict(), "file": name} for t, name in self._items.values()]})
 
 
 @dataclass(frozen=True)
@@ -263,14 +349,82 @@ class ProjectImages:
         self.image_takes.add(take)
         return take
 
+    def delete_image(self, take_id: str) -> None:
+        """Throw one image take away (undoable); a chosen one is unchosen, so the scene shows the next."""
+        take = self.image_takes.get(take_id)
+        if take is None:
+            raise ProjectError("That image is no longer in the project; pick another one.")
+        self._delete_images([take], "Delete image")
+
+    def keep_only_chosen_images(self, scene_id: str | None = None) -> int:
+        """Delete every image take that is neither its scene's image nor pinned; returns how many."""
+        scene_ids = [scene_id] if scene_id is not None else [scene.id for scene in self.scenes]
+        doomed = []
+        for one in scene_ids:
+            self._scene_index(one)
+            keep = self.chosen_image(one)
+            doomed += [t for t in self.images_for(one) if not t.pinned and (keep is None or t.id != keep.id)]
+        if doomed:
+            self._delete_images(doomed, "Keep only chosen images")
+        return len(doomed)
+
+    def _delete_images(self, takes: list[ImageTake], label: str) -> None:
+        ids = {take.id for take in takes}
+
+        def change():
+            book = dict(self._scene_book())
+            for scene_id, own in list(book.items()):
+                if own.chosen in ids:
+                    wanted = SceneImage(own.prompt, own.direction, None)
+                    if wanted == SceneImage():
+                        book.pop(scene_id)
+                    else:
+                        book[scene_id] = wanted
+            self.__dict__["_scene_images"] = book
+            self._trash_images(ids)
+
+        self._edit(label, change)
+        self._write_scene_images()
+
+    def _image_bin(self) -> ImageTrash:
+        bin_ = self.__dict__.get("_image_trash")
+        if bin_ is None:
+            bin_ = self.__dict__["_image_trash"] = ImageTrash(self.folder)
+            self.__dict__["_images_trashed"] = bin_.ids()
+        return bin_
+
+    def _trash_images(self, ids) -> None:
+        removed = self.image_takes.remove(ids)
+        self._image_bin().put(removed, {take.path for take in self.image_takes.all()})
+        self.__dict__["_images_trashed"] = self.__dict__["_images_trashed"] | {take.id for take in removed}
+
+    def _sync_image_trash(self, trashed: frozenset) -> None:
+        """Make the image takes on disk match an undo snapshot: bring back or throw away."""
+        bin_ = self._image_bin()
+        for take in bin_.take_back(self.__dict__["_images_trashed"] - trashed):
+            self.image_takes.add(take)
+        again = [take_id for take_id in trashed - self.__dict__["_images_trashed"] if self.image_takes.get(take_id)]
+        if again:
+            self._trash_images(again)
+        self.__dict__["_images_trashed"] = frozenset(trashed) & bin_.ids()
+
+    def _empty_image_trash(self) -> int:
+        freed = self._image_bin().empty()
+        self.__dict__["_images_trashed"] = frozenset()
+        return freed
+
     # ---- undo and storage (hooks in Project._state and Project._restore) -----------------
 
     def _image_state(self) -> tuple:
-        return tuple(sorted(self._scene_book().items()))
+        """(the scene book's (scene id, SceneImage) pairs, the ids of deleted image takes)."""
+        self._image_bin()
+        return tuple(sorted(self._scene_book().items())), self.__dict__["_images_trashed"]
 
     def _restore_images(self, state: tuple) -> None:
-        self.__dict__["_scene_images"] = dict(state)
+        book, trashed = state or ((), frozenset())
+        self.__dict__["_scene_images"] = dict(book)
         self._write_scene_images()
+        self._sync_image_trash(trashed)
 
     def _change_scene(self, scene_id: str, wanted: SceneImage, label: str) -> None:
         if self._scene_book().get(scene_id, SceneImage()) == wanted:

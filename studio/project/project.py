@@ -28,6 +28,7 @@ from studio.project.checks import ProjectChecks
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.images import ProjectImages
+from studio.project.leftovers import STALE_PREVIEW_S, clear_stale_previews
 from studio.project.lines import (
     LINES_FILE,
     NO_SETTINGS,
@@ -133,6 +134,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         if not other_session:
             project._recovery = session.find_recovery(folder, script_path, disk.text, project._written_lines)
         session.write_lock(folder)
+        clear_stale_previews(folder, STALE_PREVIEW_S if other_session else 0.0)  # pieces no render will finish
         return project
 
     # ---- reading -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.errors import ProjectError
-from studio.project.checks import remove_check
+from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, free_take_leftovers
 from studio.project.lines import NO_SETTINGS
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
@@ -38,6 +38,10 @@ class Trash:
 
     def ids(self) -> frozenset[str]:
         return frozenset(self._items)
+
+    def takes(self) -> list[Take]:
+        """The trashed takes' records: undo can still bring these back."""
+        return [take for take, _ in self._items.values()]
 
     def put(self, takes: list[Take], paths_in_use: set[str]) -> None:
         """Keep these (already unrecorded) takes; move each file no live take still plays."""
@@ -77,19 +81,20 @@ class Trash:
         folder = self.folder / TRASH_DIR
         return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != TRASH_FILE.name) if folder.is_dir() else 0
 
-    def empty(self) -> int:
-        """Delete the trashed files and records for good; returns the bytes freed."""
+    def empty(self, kept=()) -> int:
+        """Delete the trashed files and records for good, with what the studio kept beside
+        them (checks, timings, loudness) that no `kept` take still needs; returns the bytes freed."""
         freed = 0
-        for take_id, (_, name) in self._items.items():
+        gone = [take for take, _ in self._items.values()]
+        for _, name in self._items.values():
             if name:
                 path = self.folder / TRASH_DIR / name
                 if path.is_file():
                     freed += path.stat().st_size
                     path.unlink()
-            remove_check(self.folder, take_id)
         self._items = {}
-        self._write()
-        return freed
+        self._write()  # the records first: a crash now leaves orphans (`leftovers.find_leftovers`), never a broken take
+        return freed + free_take_leftovers(self.folder, gone, kept)
 
     def _write(self) -> None:
         atomic_write_json(self.folder / TRASH_FILE, {
@@ -128,13 +133,22 @@ class ProjectTakes:
         return chosen, (different or others or [None])[0]
 
     def trash_size(self) -> int:
-        return self._trash.size()
+        return self._trash.size() + self._image_bin().size()  # deleted image takes too (images.py)
 
     def empty_trash(self) -> int:
         """Free the disk space of deleted takes; they can no longer be brought back by undo."""
-        freed = self._trash.empty()
+        freed = self._trash.empty(kept=self.takes.all()) + self._empty_image_trash()
         self._trashed = frozenset()
         return freed
+
+    def leftovers(self) -> Leftovers:
+        """Checks, timings and loudness entries that no live or trashed take needs (left by
+        takes removed before the trash freed them, or by hand)."""
+        return find_leftovers(self.folder, [*self.takes.all(), *self._trash.takes()])
+
+    def free_leftovers(self, found: Leftovers | None = None) -> int:
+        """Remove what `leftovers()` finds; returns the bytes freed."""
+        return free_leftovers(self.folder, found if found is not None else self.leftovers())
 
     def _delete_takes(self, takes: list[Take], label: str) -> None:
         ids = {take.id for take in takes}

@@ -12,17 +12,15 @@ The target is `[timeline] voice_loudness` in stitch.toml (LUFS), −16 by defaul
 from __future__ import annotations
 
 import math
-import threading
 import tomllib
 from pathlib import Path
 
-from studio.errors import StudioError
-from studio.project.storage import atomic_write_json, read_json
+from studio.project.leftovers import LEVELS_FILE, read_levels
+from studio.project.leftovers import levels_lock as _lock
+from studio.project.storage import atomic_write_json
 
-LEVELS_FILE = Path(".stitch") / "loudness.json"
 DEFAULT_TARGET = -16.0
 MAX_GAIN = 20.0  # dB either way: a nearly silent take is not blown up into noise
-_lock = threading.Lock()
 
 
 def voice_target(folder: Path) -> float:
@@ -74,7 +72,7 @@ def take_loudness(folder: Path, take) -> float | None:
         return None
     key = _key(take)
     with _lock:
-        levels = _levels(folder)
+        levels = read_levels(folder)
         known = levels.get(key)
         if isinstance(known, dict) and known.get("stamp") == stamp:
             value = known.get("lufs")
@@ -84,7 +82,7 @@ def take_loudness(folder: Path, take) -> float | None:
     except Exception:  # a file soundfile cannot read (mp3 recordings on old libsndfile): no gain
         return None
     with _lock:
-        levels = _levels(folder)
+        levels = read_levels(folder)
         levels[key] = {"stamp": stamp, "lufs": round(lufs, 2) if math.isfinite(lufs) else None}
         atomic_write_json(folder / LEVELS_FILE, levels)
     return lufs
@@ -101,15 +99,7 @@ def take_gain(folder: Path, take, target: float | None = None) -> float:
 
 def known_gain(folder: Path, path: str, target: float) -> float | None:
     """The gain already worked out for a take file, without measuring (None: not measured)."""
-    known = _levels(Path(folder)).get(str(path))
+    known = read_levels(Path(folder)).get(str(path))
     if not isinstance(known, dict) or not isinstance(known.get("lufs"), (int, float)):
         return None
     return round(max(-MAX_GAIN, min(MAX_GAIN, target - float(known["lufs"]))), 2)
-
-
-def _levels(folder: Path) -> dict:
-    try:
-        levels = read_json(folder / LEVELS_FILE, default={})
-    except StudioError:
-        return {}  # damaged: measured again and rewritten
-    return levels if isinstance(levels, dict) else {}

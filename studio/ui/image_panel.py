@@ -6,6 +6,9 @@ UI thread. Esc or Cancel stops them. Nothing here reads pixels: thumbnails come
 from `image_thumbs.Thumbnails` (read off the UI thread, a placeholder until then).
 "Remove background…" and "Fit to format…" open the cleanup
 dialog (`image_cleanup.py`) where the creator draws the box or moves the frame.
+Delete (the key, the button or the grid's menu) moves a picture to the trash, asking
+first when it is pinned; Undo brings it back. The picture in use and pinned ones carry a
+badge drawn on the thumbnail (`image_thumbs.BadgeDelegate`) as well as their caption.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -38,7 +42,7 @@ from shiboken6 import isValid
 from studio.errors import StudioError
 from studio.jobs import imaging
 from studio.project.images import creator_pictures
-from studio.ui.image_thumbs import Thumbnails, thumbnail_key
+from studio.ui.image_thumbs import BADGES, IN_USE, PINNED, BadgeDelegate, Thumbnails, thumbnail_key
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +55,30 @@ _SOURCES = {"panel": "Prompt set here", "script": "Prompt from the script's [ima
 
 
 class TakeGrid(QListWidget):
-    """The image takes; arrows move, Enter uses the selected picture, P pins or unpins it."""
+    """The image takes; arrows move, Enter uses the selected picture, P pins or unpins it,
+    Delete (or Backspace) throws it away; a right click offers the same."""
 
     use = Signal()
     pin = Signal()
+    delete = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setItemDelegate(BadgeDelegate(self))
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+
+    def _menu(self, at) -> None:
+        item = self.itemAt(at)
+        if item is None:
+            return
+        self.setCurrentItem(item)
+        menu = QMenu(self)
+        menu.addAction("Use This Image", self.use.emit)
+        menu.addAction("Unpin" if PINNED in (item.data(BADGES) or ()) else "Pin", self.pin.emit)
+        menu.addSeparator()
+        menu.addAction("Delete", self.delete.emit)
+        menu.popup(self.viewport().mapToGlobal(at))
 
     def keyPressEvent(self, event) -> None:
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -63,6 +87,9 @@ class TakeGrid(QListWidget):
             return
         if plain and event.key() == Qt.Key.Key_P and self.currentItem() is not None:
             self.pin.emit()
+            return
+        if plain and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.currentItem() is not None:
+            self.delete.emit()
             return
         super().keyPressEvent(event)
 
@@ -135,6 +162,7 @@ class ImagePanel(QWidget):
         self.grid = TakeGrid()
         self.grid.use.connect(self.use_selected)
         self.grid.pin.connect(self.toggle_pin)
+        self.grid.delete.connect(self.delete_selected)
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
         self.grid.setGridSize(QSize(THUMB + 16, THUMB + 40))
@@ -149,6 +177,9 @@ class ImagePanel(QWidget):
         self.use_button.clicked.connect(self.use_selected)
         self.pin_button = QPushButton("Pin")
         self.pin_button.clicked.connect(self.toggle_pin)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Move the selected picture to the trash (Delete; Undo brings it back)")
+        self.delete_button.clicked.connect(self.delete_selected)
         self.vary_button = QPushButton("Vary")
         self.vary_button.setToolTip("Image-to-image from the selected picture")
         self.vary_button.clicked.connect(self.vary)
@@ -187,7 +218,7 @@ class ImagePanel(QWidget):
         layout.addLayout(_row(self.same_seed_button, self.final_button))
         layout.addWidget(self.progress)
         layout.addWidget(self.grid, 1)
-        layout.addLayout(_row(self.use_button, self.pin_button, self.cleanup_button, self.add_button))
+        layout.addLayout(_row(self.use_button, self.pin_button, self.delete_button, self.cleanup_button, self.add_button))
         layout.addLayout(_row(self.vary_button, self.strength, self.strength_label))
         layout.addWidget(self.message)
 
@@ -272,6 +303,7 @@ class ImagePanel(QWidget):
             item = QListWidgetItem(icon, _caption(take, chosen))
             item.setData(TAKE_ID, take.id)
             item.setData(THUMB_KEY, key)
+            item.setData(BADGES, frozenset([PINNED] * take.pinned + [IN_USE] * (chosen is not None and chosen.id == take.id)))
             item.setToolTip(_tooltip(take))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.grid.addItem(item)
@@ -302,7 +334,7 @@ class ImagePanel(QWidget):
         take = self.selected_take() if has_scene else None
         for button in (self.generate_button, self.seeds_button, self.add_button, self.final_button):
             button.setEnabled(has_scene)
-        for button in (self.use_button, self.pin_button, self.vary_button, self.cleanup_button):
+        for button in (self.use_button, self.pin_button, self.delete_button, self.vary_button, self.cleanup_button):
             button.setEnabled(take is not None)
         self.same_seed_button.setEnabled(take is not None and take.seed is not None and take.kind != "cleanup")
         self.pin_button.setText("Unpin" if take is not None and take.pinned else "Pin")
@@ -403,6 +435,25 @@ class ImagePanel(QWidget):
         if take is not None and self._try(self.project.pin_image, take.id, not take.pinned) is not None:
             self.refresh()
 
+    def delete_selected(self) -> None:
+        """Move the selected picture to the trash (a pinned one after asking); the next one is selected."""
+        take = self.selected_take()
+        if take is None:
+            return
+        if take.pinned and not ask_delete_pinned(self):
+            return
+        row = self.grid.currentRow()
+        try:
+            self.project.delete_image(take.id)
+        except StudioError as exc:
+            self._show(exc.message)
+            return
+        self.refresh()
+        if self.grid.count():
+            self.grid.setCurrentRow(min(row, self.grid.count() - 1))
+        self._show("Removed from the scene; your picture stays in the folder. Undo brings it back." if take.by_reference
+                   else "Moved to the trash; Undo brings it back.")
+
     def use_selected(self) -> None:
         take = self.selected_take()
         if take is not None:
@@ -491,6 +542,15 @@ class ImagePanel(QWidget):
         except StudioError as exc:
             self._show(exc.message)
             return None
+
+
+def ask_delete_pinned(parent: QWidget) -> bool:
+    """A pinned picture was kept on purpose: ask before it goes to the trash."""
+    answer = QMessageBox.question(parent, "Delete pinned picture",
+                                  "This picture is pinned. Move it to the trash anyway? Undo brings it back.",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def _caption(take, chosen) -> str:

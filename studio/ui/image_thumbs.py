@@ -6,6 +6,9 @@ each batch back by a queued signal. Icons are cached by the file's path, mtime a
 size, so a creator's picture changed in place is read again. A placeholder stands
 in until a picture arrives. Clearing (another project, another thumbnail size)
 drops batches still under way; deleting the owner waits for the pool first.
+
+`BadgeDelegate` draws on the picture itself what the caption says: a green check for
+the image in use, a pin for a pinned one (painted, so no font need have the glyphs).
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
 PER_BATCH = 6  # thumbnails appear a few at a time, and the pool's two threads share them
+BADGES = Qt.ItemDataRole.UserRole + 3  # an item's badges: a frozenset of IN_USE and PINNED
+IN_USE, PINNED = "in use", "pinned"
+IN_USE_COLOUR, PIN_COLOUR = QColor(38, 166, 91), QColor(222, 56, 48)
 
 
 def read_thumbnail(path: Path, box: QSize) -> QImage:
@@ -121,6 +128,73 @@ class _Batch(QRunnable):
             log.exception("reading thumbnails failed")
         if isValid(self.courier):
             self.courier.carried.emit(self.generation, [key for key, _ in self.batch], found)
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints an item as usual, then its badges on the corners of its picture."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        super().paint(painter, option, index)
+        badges = index.data(BADGES)
+        if not badges:
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt, opt.widget)
+        # The picture keeps its shape inside the icon box: the badges go on its corners, not the box's.
+        shown = opt.icon.actualSize(box.size()) if not opt.icon.isNull() else box.size()
+        picture = QRect(0, 0, shown.width(), shown.height())
+        picture.moveCenter(box.center())
+        draw_badges(painter, picture, badges)
+
+
+def badge_rects(picture: QRect) -> dict[str, QRectF]:
+    """Where each badge goes on a picture: the check top right, the pin top left."""
+    side = max(14.0, min(26.0, min(picture.width(), picture.height()) / 4))
+    top = picture.top() + 4
+    return {IN_USE: QRectF(picture.right() - 4 - side, top, side, side),
+            PINNED: QRectF(picture.left() + 4, top, side, side)}
+
+
+def draw_badges(painter: QPainter, picture: QRect, badges) -> None:
+    rects = badge_rects(picture)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if IN_USE in badges:
+        _check(painter, rects[IN_USE])
+    if PINNED in badges:
+        _pin(painter, rects[PINNED])
+    painter.restore()
+
+
+def _disc(painter: QPainter, rect: QRectF, fill: QColor) -> None:
+    painter.setPen(QPen(QColor(255, 255, 255), max(1.0, rect.width() / 12)))  # a rim: clear on dark and light pictures
+    painter.setBrush(fill)
+    painter.drawEllipse(rect)
+
+
+def _check(painter: QPainter, rect: QRectF) -> None:
+    _disc(painter, rect, IN_USE_COLOUR)
+    w, x, y = rect.width(), rect.left(), rect.top()
+    mark = QPainterPath(QPointF(x + w * 0.27, y + w * 0.52))
+    mark.lineTo(x + w * 0.44, y + w * 0.69)
+    mark.lineTo(x + w * 0.74, y + w * 0.34)
+    pen = QPen(QColor(255, 255, 255), w * 0.13, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPath(mark)
+
+
+def _pin(painter: QPainter, rect: QRectF) -> None:
+    """A push pin on a dark disc: the needle, then the red head over it."""
+    _disc(painter, rect, QColor(40, 40, 46, 220))
+    w, x, y = rect.width(), rect.left(), rect.top()
+    painter.setPen(QPen(QColor(225, 225, 230), w * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    painter.drawLine(QPointF(x + w * 0.52, y + w * 0.48), QPointF(x + w * 0.28, y + w * 0.78))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(PIN_COLOUR)
+    painter.drawEllipse(QRectF(x + w * 0.42, y + w * 0.2, w * 0.36, w * 0.36))
 
 
 def _placeholder(width: int, height: int) -> QIcon:
