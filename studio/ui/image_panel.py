@@ -1,31 +1,24 @@
 """The Images panel: the selected line's scene, its prompt, and a grid of image takes.
 
-Every render runs as a job (`studio.jobs.imaging`, on the model lane; cleanups on
-the io lane) and lands in the grid when it finishes; the project records it on the
-UI thread. Esc or Cancel stops them. Nothing here reads pixels: thumbnails come
-from `image_thumbs.Thumbnails` (read off the UI thread, a placeholder until then).
-"Remove background…" and "Fit to format…" open the cleanup
-dialog (`image_cleanup.py`) where the creator draws the box or moves the frame.
-Delete (the key, the button or the grid's menu) moves a picture to the trash, asking
-first when it is pinned; Undo brings it back. The picture in use and pinned ones carry a
-badge drawn on the thumbnail (`image_thumbs.BadgeDelegate`) as well as their caption.
+The grid (`image_grid.TakeGrid`) shows the takes with their badges and captions; the
+renders (generate, new seeds, same seed, vary, cleanups, the final) are started and
+followed by `image_renders.ImageRenders`, mixed in here. Nothing here reads pixels:
+thumbnails come from `image_thumbs.Thumbnails` (read off the UI thread, a placeholder
+until then). Delete (the key, the button or the grid's menu) moves a picture to the
+trash, asking first when it is pinned; Undo brings it back. "Add picture" uses one of
+the creator's own pictures, by reference.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
-from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
@@ -37,61 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shiboken6 import isValid
-
 from studio.errors import StudioError
 from studio.jobs import imaging
 from studio.project.images import creator_pictures
-from studio.ui.image_thumbs import BADGES, IN_USE, PINNED, BadgeDelegate, Thumbnails, thumbnail_key
+from studio.ui.image_grid import TAKE_ID, THUMB_KEY, TakeGrid
+from studio.ui.image_renders import HAND_CLEANUPS, ImageRenders
+from studio.ui.image_thumbs import Thumbnails, thumbnail_key
 
-log = logging.getLogger(__name__)
+__all__ = ["HAND_CLEANUPS", "TAKE_ID", "THUMB_KEY", "ImagePanel", "PromptEdit", "TakeGrid", "ask_delete_pinned",
+           "install_image_panel"]
 
-TAKE_ID = Qt.ItemDataRole.UserRole + 1
-THUMB_KEY = Qt.ItemDataRole.UserRole + 2
-THUMB = 132
-HAND_CLEANUPS = ("remove_background", "fit_to_format")  # these open the cleanup dialog first
 _SOURCES = {"panel": "Prompt set here", "script": "Prompt from the script's [image: …] direction",
             "suggested": "Suggested from the scene's words: edit it to make it yours"}
-
-
-class TakeGrid(QListWidget):
-    """The image takes; arrows move, Enter uses the selected picture, P pins or unpins it,
-    Delete (or Backspace) throws it away; a right click offers the same."""
-
-    use = Signal()
-    pin = Signal()
-    delete = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setItemDelegate(BadgeDelegate(self))
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._menu)
-
-    def _menu(self, at) -> None:
-        item = self.itemAt(at)
-        if item is None:
-            return
-        self.setCurrentItem(item)
-        menu = QMenu(self)
-        menu.addAction("Use This Image", self.use.emit)
-        menu.addAction("Unpin" if PINNED in (item.data(BADGES) or ()) else "Pin", self.pin.emit)
-        menu.addSeparator()
-        menu.addAction("Delete", self.delete.emit)
-        menu.popup(self.viewport().mapToGlobal(at))
-
-    def keyPressEvent(self, event) -> None:
-        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
-            self.use.emit()
-            return
-        if plain and event.key() == Qt.Key.Key_P and self.currentItem() is not None:
-            self.pin.emit()
-            return
-        if plain and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.currentItem() is not None:
-            self.delete.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class PromptEdit(QPlainTextEdit):
@@ -112,7 +62,9 @@ class PromptEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
-class ImagePanel(QWidget):
+class ImagePanel(ImageRenders, QWidget):
+    """The scene's prompt, its takes and the buttons; the renders themselves are `ImageRenders`."""
+
     def __init__(self, window, parent: QWidget | None = None):
         super().__init__(parent)
         self.window = window
@@ -163,13 +115,6 @@ class ImagePanel(QWidget):
         self.grid.use.connect(self.use_selected)
         self.grid.pin.connect(self.toggle_pin)
         self.grid.delete.connect(self.delete_selected)
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 16, THUMB + 40))
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setWordWrap(True)
-        self.grid.setSpacing(4)
         self.grid.currentItemChanged.connect(lambda *_: self._refresh_buttons())
         self.grid.itemDoubleClicked.connect(lambda _item: self.use_selected())
 
@@ -218,7 +163,9 @@ class ImagePanel(QWidget):
         layout.addLayout(_row(self.same_seed_button, self.final_button))
         layout.addWidget(self.progress)
         layout.addWidget(self.grid, 1)
-        layout.addLayout(_row(self.use_button, self.pin_button, self.delete_button, self.cleanup_button, self.add_button))
+        # Two rows, so the dock stays narrow enough for a 1366-pixel screen beside the script.
+        layout.addLayout(_row(self.use_button, self.pin_button, self.delete_button))
+        layout.addLayout(_row(self.cleanup_button, self.add_button))
         layout.addLayout(_row(self.vary_button, self.strength, self.strength_label))
         layout.addWidget(self.message)
 
@@ -273,20 +220,9 @@ class ImagePanel(QWidget):
         if not self.prompt.hasFocus() and self.prompt.toPlainText() != prompt:
             self.prompt.setPlainText(prompt)
         self.source_label.setText(_SOURCES[source])
-        self._fit_grid(self.project.manifest.format)
+        self.thumbs.set_box(self.grid.fit(self.project.manifest.format))
         self._fill_grid()
         self._refresh_buttons()
-
-    def _fit_grid(self, fmt: str) -> None:
-        """Cells shaped like the project's pictures, so a 16:9 grid has no tall gaps."""
-        a, b = (int(v) for v in fmt.split(":"))
-        width, height = (THUMB, round(THUMB * b / a)) if a >= b else (round(THUMB * a / b), THUMB)
-        if self.grid.iconSize() != QSize(width, height):
-            self.grid.setIconSize(QSize(width, height))
-            self.grid.setGridSize(QSize(max(width, 112) + 16, height + 44))
-            # At least one whole row: on a 768-pixel screen the captions ("pinned · ✓ in use") were cut off.
-            self.grid.setMinimumHeight(height + 44 + 2 * self.grid.frameWidth() + 4)
-        self.thumbs.set_box(QSize(width, height))
 
     def _fill_grid(self) -> None:
         selected = self.selected_take()
@@ -300,22 +236,13 @@ class ImagePanel(QWidget):
             if icon is None:
                 icon = self.thumbs.placeholder
                 wanted.setdefault(key, take.path)
-            item = QListWidgetItem(icon, _caption(take, chosen))
-            item.setData(TAKE_ID, take.id)
-            item.setData(THUMB_KEY, key)
-            item.setData(BADGES, frozenset([PINNED] * take.pinned + [IN_USE] * (chosen is not None and chosen.id == take.id)))
-            item.setToolTip(_tooltip(take))
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            self.grid.addItem(item)
+            item = self.grid.add_take(take, chosen, icon, key)
             if take.id == keep:
                 self.grid.setCurrentItem(item)
         self.thumbs.load(self.project.folder, wanted)
 
     def _thumbnails_arrived(self, keys: set) -> None:
-        for row in range(self.grid.count()):  # items are looked up now: the grid may have been refilled
-            item = self.grid.item(row)
-            if item.data(THUMB_KEY) in keys:
-                item.setIcon(self.thumbs.icon(item.data(THUMB_KEY)))
+        self.grid.show_icons(keys, self.thumbs.icon)
 
     def selected_take(self):
         item = self.grid.currentItem()
@@ -324,10 +251,7 @@ class ImagePanel(QWidget):
         return self.project.image_takes.get(item.data(TAKE_ID))
 
     def select_take(self, take_id: str) -> None:
-        for row in range(self.grid.count()):
-            if self.grid.item(row).data(TAKE_ID) == take_id:
-                self.grid.setCurrentRow(row)
-                return
+        self.grid.select_take(take_id)
 
     def _refresh_buttons(self) -> None:
         has_scene = self._scene() is not None
@@ -348,88 +272,6 @@ class ImagePanel(QWidget):
         text = " ".join(self.prompt.toPlainText().split())
         if text and text != self.project.scene_prompt(scene.id):
             self._try(self.project.set_scene_prompt, scene.id, text)
-
-    def generate(self, count: int = 1, seed: int | None = None) -> None:
-        self.commit_prompt()
-        scene, engine = self._scene(), self._engine()
-        if scene is None or engine is None:
-            return
-        prompt, fmt = self.project.scene_prompt(scene.id), self.project.manifest.format
-        folder, store, budget = self.project.folder, self.project.image_takes, imaging.draft_budget(self.project)
-        for i in range(count):
-            # "Image 2 of 4": with New seeds ×4 the bar otherwise ran from step 1 to 16 four times over.
-            label = f"Image {i + 1} of {count}" if count > 1 else "Image"
-            self._start(label, lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine,
-                                                                      state, s, budget=budget))
-
-    def render_final(self) -> bool:
-        from studio.ui.image_final import render_final
-
-        return render_final(self)
-
-    def same_seed(self) -> None:
-        take = self.selected_take()
-        if take is not None and take.seed is not None:
-            self.generate(1, seed=int(take.seed))
-
-    def vary(self) -> None:
-        take, engine = self.selected_take(), self._engine()
-        if take is None or engine is None:
-            return
-        self.commit_prompt()
-        prompt, strength = self.project.scene_prompt(self.scene_id), self.strength.value() / 100
-        folder, store, scene_id = self.project.folder, self.project.image_takes, self.scene_id
-        budget = imaging.draft_budget(self.project)
-        self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state,
-                                                            budget=budget))
-
-    def cleanup(self, operation: str):
-        """Auto contrast at once; the other cleanups after the creator drew the box or placed the frame.
-        Returns the dialog when one opened."""
-        take = self.selected_take()
-        if take is None:
-            return None
-        if operation not in HAND_CLEANUPS:
-            self.run_cleanup(take, operation)
-            return None
-        from studio.ui.image_cleanup import CleanupDialog, read_picture
-
-        project, fmt = self.project, self.project.manifest.format
-        dialog = CleanupDialog(operation, fmt, imaging.CLEANUPS[operation], self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        path = str(Path(project.folder) / take.path)
-        key = f"image-cleanup-picture:{next(self._ids)}"
-
-        def shown(found) -> None:
-            if isValid(dialog):
-                dialog.show_picture(*found)
-
-        def failed(exc) -> None:
-            if isValid(dialog):
-                dialog.show_problem(exc.message if isinstance(exc, StudioError) else "The picture could not be read: see the log.")
-
-        def applied() -> None:
-            if self.project is project:
-                self.run_cleanup(take, operation, **dialog.values())
-
-        dialog.accepted.connect(applied)
-        dialog.finished.connect(lambda _result: self.window.jobs.cancel(key))
-        self.cleanup_dialog = dialog
-        dialog.open()
-        self.window.jobs.start(lambda state: read_picture(path, find_subject=operation == "remove_background"),
-                               key, "Reading the picture", shown, failed, lane="io")
-        return dialog
-
-    def run_cleanup(self, take, operation: str, rect=None, focus=(0.5, 0.5)) -> None:
-        folder, store, scene_id, fmt = self.project.folder, self.project.image_takes, take.scene_id, self.project.manifest.format
-        engine = self._try(imaging.cleanup_engine, self.project, self.window.registry)
-        if engine is None:
-            return
-        lane = getattr(engine, "lane", "model")  # OpenCV needs no model and need not wait behind one
-        self._start(imaging.CLEANUPS[operation],
-                    lambda state: imaging.cleanup(folder, store, scene_id, take, operation, state, fmt=fmt,
-                                                  focus=focus, rect=rect, engine=engine), lane=lane)
-
     def toggle_pin(self) -> None:
         take = self.selected_take()
         if take is not None and self._try(self.project.pin_image, take.id, not take.pinned) is not None:
@@ -474,63 +316,6 @@ class ImagePanel(QWidget):
         if not pictures:
             self.add_menu.addAction("No pictures in the project folder").setEnabled(False)
 
-    def cancel(self) -> None:
-        for key in list(self._keys):
-            self.window.jobs.cancel(key)
-
-    # -- jobs -------------------------------------------------------------------------
-    def _engine(self):
-        try:
-            return imaging.image_engine(self.project, self.window.registry) if self.project is not None else None
-        except StudioError as exc:
-            self._show(exc.message)
-            return None
-
-    def _start(self, label: str, fn, lane: str = "model") -> None:
-        key = f"image:{self.scene_id}:{next(self._ids)}"
-        project = self.project
-
-        def done(result) -> None:
-            self._ended(key)
-            if self.project is not project:
-                return  # the project closed while it rendered: its record was never wanted
-            imaging.commit(project, result)
-            self.refresh()
-            if result.scene_id == self.scene_id:
-                self.select_take(result.take.id)
-            self._show("Image reused from the cache." if result.cached else "")
-
-        def failed(exc) -> None:
-            self._ended(key)
-            if not isinstance(exc, StudioError):
-                log.error("image job %r failed", label, exc_info=exc)
-            self._show(exc.message if isinstance(exc, StudioError) else "The image could not be made: see the log.")
-
-        def cancelled() -> None:
-            self._ended(key)
-            self._show("Image render cancelled.")
-
-        if not self._keys:  # queued behind a running render, it leaves that one's progress on show
-            self.progress.setValue(0)
-            self.progress.setFormat(f"{label}: starting…")
-        self._keys.add(key)
-        self.message.clear()
-        self.progress.show()
-        self._refresh_buttons()
-        self.window.jobs.start(fn, key, label, done, failed, cancelled, lane=lane,
-                               on_progress=lambda fraction, message: self._progress(fraction, message, label))
-
-    def _progress(self, fraction: float, message: str, label: str = "") -> None:
-        self.progress.setValue(int(fraction * 100))
-        said = f"{label}: {message}" if label and message else label or message
-        self.progress.setFormat(f"{said} (%p%)" if said else "%p%")
-
-    def _ended(self, key: str) -> None:
-        self._keys.discard(key)
-        if not self._keys:
-            self.progress.hide()
-        self._refresh_buttons()
-
     def _show(self, message: str) -> None:
         self.message.setText(message)
         if message:
@@ -551,27 +336,6 @@ def ask_delete_pinned(parent: QWidget) -> bool:
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                                   QMessageBox.StandardButton.Cancel)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def _caption(take, chosen) -> str:
-    kind = {"creator": "your picture", "cleanup": take.request.get("operation", "cleanup").replace("_", " "),
-            "variation": f"variation · seed {take.seed}", "final": "final"}.get(take.kind, f"seed {take.seed}")
-    marks = (["pinned"] if take.pinned else []) + (["✓ in use"] if chosen is not None and chosen.id == take.id else [])
-    return "\n".join([kind] + ([" · ".join(marks)] if marks else []))
-
-
-def _tooltip(take) -> str:
-    """The prompt; for a cleanup, what it did and where (the box or the focus, in the picture's pixels)."""
-    if take.kind != "cleanup":
-        return take.prompt or take.path
-    done = imaging.CLEANUPS.get(take.request.get("operation", ""), "Cleanup")
-    if take.request.get("rect"):
-        x, y, w, h = take.request["rect"]
-        done += f" inside the box {w}×{h} at ({x}, {y})"
-    if take.request.get("focus"):
-        fx, fy = take.request["focus"]
-        done += f" to {take.request.get('format', '')} around {fx:.0%} across, {fy:.0%} down"
-    return "\n".join(filter(None, [done, take.prompt]))
 
 
 def _row(*widgets) -> QHBoxLayout:
