@@ -3,101 +3,24 @@
 Plain values, no Qt, no ffmpeg. A `Timeline` never changes: every edit returns a new
 one, so undo keeps the old value and an export on a worker thread holds a timeline
 nobody can change under it. Times are seconds on the timeline; `in_point` is seconds
-into the clip's own file.
+into the clip's own file. A still's pan/zoom is in `framing`, the music's dip under
+speech in `ducking`; both are importable from here too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from studio.render.ducking import Ducking, duck_envelope
 from studio.render.errors import TimelineError
+from studio.render.framing import DIRECTIONS, MAX_ZOOM, PanZoom, Rect, centred
+from studio.render.saved import MAX_TIME, number
+from studio.render.spans import first_free, overlaps, subtract
 
 TRACKS = ("voice", "image", "music", "caption")
 DEFAULT_GAP = 0.35
 MIN_CLIP = 1 / 30  # one frame of the presets
-Rect = tuple[float, float, float, float]  # x, y, width, height as fractions of the framed image
-# Where a slow pan travels, in the creator's words; "centre" only zooms.
-DIRECTIONS = ("centre", "left to right", "right to left", "top to bottom", "bottom to top")
-MAX_ZOOM = 4.0
 MAX_GAP = 10.0  # seconds of silence before a line, at most
-MAX_TIME = 24 * 3600.0  # a saved time beyond a day is a damaged file, not a narrated video
-
-
-def centred(zoom: float) -> Rect:
-    """The centred rect that shows the framed image magnified `zoom` times."""
-    size = 1.0 / zoom
-    offset = (1.0 - size) / 2.0
-    return (offset, offset, size, size)
-
-
-@dataclass(frozen=True)
-class PanZoom:
-    """Slow pan/zoom on a still: the visible rect at the clip's start and at its end.
-
-    Rects are fractions of the image once cropped to the video's shape (cover fit), so
-    one framing works in every preset; (0, 0, 1, 1) shows all of that crop.
-    """
-
-    start_rect: Rect = (0.0, 0.0, 1.0, 1.0)
-    end_rect: Rect = centred(1.08)
-
-    def rect_at(self, progress: float) -> Rect:
-        p = min(1.0, max(0.0, progress))
-        return tuple(a + (b - a) * p for a, b in zip(self.start_rect, self.end_rect))  # type: ignore[return-value]
-
-    @property
-    def max_zoom(self) -> float:
-        """How much the image is magnified at most (decides how large it is kept in memory)."""
-        return max(1.0 / min(r[2], r[3]) for r in (self.start_rect, self.end_rect))
-
-    @property
-    def zooms(self) -> tuple[float, float]:
-        """How much the image is magnified at the start and at the end."""
-        return 1.0 / self.start_rect[2], 1.0 / self.end_rect[2]
-
-    @property
-    def direction(self) -> str:
-        """Which of DIRECTIONS the view travels (the larger of its moves across and down)."""
-        (x0, y0), (x1, y1) = (_centre(self.start_rect), _centre(self.end_rect))
-        dx, dy = x1 - x0, y1 - y0
-        if max(abs(dx), abs(dy)) < 1e-3:
-            return "centre"
-        if abs(dx) >= abs(dy):
-            return "left to right" if dx > 0 else "right to left"
-        return "top to bottom" if dy > 0 else "bottom to top"
-
-    @classmethod
-    def framing(cls, start_zoom: float, end_zoom: float, direction: str = "centre") -> "PanZoom":
-        """From zooms (1 shows the whole picture) and a direction: the view starts at one side
-        of the picture and ends at the other, centred across the way it travels."""
-        if direction not in DIRECTIONS:
-            raise TimelineError(f"A pan goes {', '.join(DIRECTIONS[:-1])} or {DIRECTIONS[-1]}, not {direction!r}.")
-        if not (1.0 <= start_zoom <= MAX_ZOOM and 1.0 <= end_zoom <= MAX_ZOOM):
-            raise TimelineError(f"A zoom must be between 1× (the whole picture) and {MAX_ZOOM:g}×.")
-        sides = {"left to right": ((0.0, 0.5), (1.0, 0.5)), "right to left": ((1.0, 0.5), (0.0, 0.5)),
-                 "top to bottom": ((0.5, 0.0), (0.5, 1.0)), "bottom to top": ((0.5, 1.0), (0.5, 0.0))}
-        (ax, ay), (bx, by) = sides.get(direction, ((0.5, 0.5), (0.5, 0.5)))
-        return cls(_rect_at(start_zoom, ax, ay), _rect_at(end_zoom, bx, by))
-
-    def to_dict(self) -> dict:
-        return {"start": list(self.start_rect), "end": list(self.end_rect)}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "PanZoom":
-        rects = [tuple(_number(v, -MAX_ZOOM, MAX_ZOOM) for v in d[k]) for k in ("start", "end")]
-        if any(len(r) != 4 or min(r[2], r[3]) < 1.0 / MAX_ZOOM - 1e-9 for r in rects):
-            raise ValueError(f"not a pan/zoom: {d!r}")
-        return cls(*rects)  # type: ignore[arg-type]
-
-
-def _centre(rect: Rect) -> tuple[float, float]:
-    return rect[0] + rect[2] / 2, rect[1] + rect[3] / 2
-
-
-def _rect_at(zoom: float, ax: float, ay: float) -> Rect:
-    """The rect magnified `zoom` times, as far towards (ax, ay) (0 left/top, 1 right/bottom) as the picture allows."""
-    size = 1.0 / float(zoom)
-    return ((1.0 - size) * ax, (1.0 - size) * ay, size, size)
 
 
 @dataclass(frozen=True)
@@ -140,11 +63,11 @@ class Clip:
             raise ValueError(f"not a clip: {d!r}")
         for k in ("start", "duration", "in_point", "fade_in", "fade_out"):
             if k in d:
-                d[k] = _number(d[k], 0.0, MAX_TIME)
+                d[k] = number(d[k], 0.0, MAX_TIME)
         if d.get("source_duration") is not None:
-            d["source_duration"] = _number(d["source_duration"], 0.0, MAX_TIME)
+            d["source_duration"] = number(d["source_duration"], 0.0, MAX_TIME)
         if "gain_db" in d:
-            d["gain_db"] = _number(d["gain_db"], -200.0, 200.0)
+            d["gain_db"] = number(d["gain_db"], -200.0, 200.0)
         if any(not isinstance(d.get(k, False), bool) for k in ("locked", "placed")):
             raise ValueError(f"not a clip: {d!r}")
         if d.get("pan_zoom"):
@@ -153,15 +76,6 @@ class Clip:
 
 
 _CLIP_FIELDS = tuple(Clip.__dataclass_fields__)
-
-
-@dataclass(frozen=True)
-class Ducking:
-    """How far music dips under speech, and how fast it goes down and comes back."""
-
-    amount_db: float = -12.0
-    attack: float = 0.15
-    release: float = 0.4
 
 
 VoiceItem = tuple[str, str, str, float]  # line id, scene id, wav path, duration
@@ -348,25 +262,18 @@ class Timeline:
         try:
             return cls(
                 clips=tuple(Clip.from_dict(c) for c in d.get("clips", [])),
-                gap=_number(d.get("gap", DEFAULT_GAP), 0.0, MAX_GAP),
-                ducking=Ducking(**{k: _number(v, -200.0, MAX_TIME) for k, v in d.get("ducking", {}).items()}),
-                voice_items=tuple((str(a), str(b), str(p), _number(t, 0.0, MAX_TIME))
+                gap=number(d.get("gap", DEFAULT_GAP), 0.0, MAX_GAP),
+                ducking=Ducking(**{k: number(v, -200.0, MAX_TIME) for k, v in d.get("ducking", {}).items()}),
+                voice_items=tuple((str(a), str(b), str(p), number(t, 0.0, MAX_TIME))
                                   for a, b, p, t in d.get("voice_items", [])),
                 scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
-                line_gaps=tuple(sorted((str(k), _number(v, 0.0, MAX_GAP)) for k, v in d.get("line_gaps", {}).items())),
+                line_gaps=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("line_gaps", {}).items())),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise TimelineError(
                 "The saved timeline is damaged and could not be read: lay it out again from the script.",
                 detail=repr(exc),
             ) from exc
-
-
-def _number(value, low: float, high: float) -> float:
-    """A number read from a saved timeline; ValueError for text, true/false, NaN or one out of range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{value!r} is not a number from {low:g} to {high:g}")
-    return float(value)
 
 
 def _checked_gap(gap: float) -> float:
@@ -378,21 +285,6 @@ def _checked_gap(gap: float) -> float:
 
 def _narration_end(clips) -> float:
     return max((c.end for c in clips if c.track in ("voice", "image")), default=0.0)
-
-
-def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
-    return a0 < b1 - 1e-9 and b0 < a1 - 1e-9
-
-
-def _first_free(taken: list[tuple[float, float]], t: float, duration: float, gap: float) -> float:
-    """The earliest start at or after t where `duration` fits between the taken spans."""
-    moved = True
-    while moved:
-        moved = False
-        for s, e in taken:
-            if _overlaps(t, t + duration, s, e):
-                t, moved = e + gap, True
-    return t
 
 
 def _carry(old: Clip, wav: str, duration: float) -> Clip:
@@ -438,8 +330,8 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
         else:
             clip = Clip(id=f"voice:{line_id}", track="voice", source=wav, start=0.0,
                         duration=max(MIN_CLIP, duration), ref=line_id, source_duration=duration)
-        fits = clip.placed and not any(_overlaps(clip.start, clip.end, s, e) for s, e in taken)
-        start = clip.start if fits else _first_free(taken, cursor, clip.duration, gap)
+        fits = clip.placed and not any(overlaps(clip.start, clip.end, s, e) for s, e in taken)
+        start = clip.start if fits else first_free(taken, cursor, clip.duration, gap)
         clip = replace(clip, start=start)
         voice[line_id] = clip
         taken.append((clip.start, clip.end))
@@ -481,7 +373,7 @@ def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str
         span_end = first[order[i + 1]] if i + 1 < len(order) else end
         before = old.get(f"image:{scene_id}")
         pan_zoom = before.pan_zoom if before is not None else PanZoom()
-        pieces = _subtract((span_start, span_end), [(c.start, c.end) for c in locked])
+        pieces = subtract((span_start, span_end), [(c.start, c.end) for c in locked])
         for n, (s, e) in enumerate(p for p in pieces if p[1] - p[0] >= MIN_CLIP):
             clips.append(Clip(
                 id=f"image:{scene_id}" + (f"~{n + 1}" if n else ""), track="image", source=images[scene_id],
@@ -490,50 +382,8 @@ def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str
     return clips
 
 
-def _subtract(span: tuple[float, float], holes: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    pieces = [span]
-    for h0, h1 in sorted(holes):
-        nxt = []
-        for s, e in pieces:
-            if not _overlaps(s, e, h0, h1):
-                nxt.append((s, e))
-                continue
-            if s < h0:
-                nxt.append((s, h0))
-            if h1 < e:
-                nxt.append((h1, e))
-        pieces = nxt
-    return pieces
-
-
-def duck_envelope(music: Clip, voice_clips, amount_db: float = -12.0, attack: float = 0.15,
-                  release: float = 0.4) -> list[tuple[float, float]]:
-    """The music's gain in dB as (time, gain) breakpoints, straight lines between them.
-
-    The music starts going down `attack` seconds before a line (the mix is made
-    offline, so it can look ahead), is `amount_db` lower while the line speaks and
-    comes back over `release` seconds; lines closer than attack + release apart
-    keep it down between them.
-    """
-    speech: list[list[float]] = []
-    for s, e in sorted((c.start, c.end) for c in voice_clips if _overlaps(c.start, c.end, music.start, music.end)):
-        if speech and s - attack <= speech[-1][1] + release:
-            speech[-1][1] = max(speech[-1][1], e)
-        else:
-            speech.append([s, e])
-    raw = [(float("-inf"), 0.0)]
-    for s, e in speech:
-        raw += [(s - attack, 0.0), (s, amount_db), (e, amount_db), (e + release, 0.0)]
-    raw.append((float("inf"), 0.0))
-
-    inner = [(t, g) for t, g in raw if music.start < t < music.end]
-    return [(music.start, _interpolate(raw, music.start)), *inner, (music.end, _interpolate(raw, music.end))]
-
-
-def _interpolate(points: list[tuple[float, float]], t: float) -> float:
-    for (t0, g0), (t1, g1) in zip(points, points[1:]):
-        if t0 <= t <= t1:
-            if t1 - t0 <= 1e-12 or t1 == float("inf") or t0 == float("-inf"):
-                return g1 if t >= t1 else g0
-            return g0 + (g1 - g0) * (t - t0) / (t1 - t0)
-    return points[-1][1]
+# Framing and ducking live in their own modules; importing them from here keeps working.
+__all__ = [
+    "TRACKS", "DEFAULT_GAP", "MIN_CLIP", "MAX_GAP", "MAX_TIME", "MAX_ZOOM", "DIRECTIONS", "Rect", "centred",
+    "PanZoom", "Clip", "Ducking", "VoiceItem", "SceneItem", "Timeline", "layout", "duck_envelope",
+]

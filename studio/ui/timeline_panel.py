@@ -5,7 +5,8 @@ stack) and is saved to .stitch/timeline.json at once. A change in the project (a
 take, an edited script) lays the timeline out again from the current one, so locks
 and hand placements stay. Waveforms, thumbnails and the narration mix are made in
 jobs on the "io" lane. The strip under the tracks (timeline_controls) edits gaps,
-ducking, fades and framing; the Preview dock shows the picture at the playhead.
+ducking, fades and framing; the Preview dock shows the picture at the playhead. The
+keys (timeline_keys) and playback (timeline_playback) are mixins of the panel.
 """
 
 from __future__ import annotations
@@ -20,17 +21,16 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QVB
 from studio.errors import StudioError
 from studio.ui.preview import Preview, install_preview
 from studio.ui.timeline_controls import ClipControls, Clock, TimelineHeader
-from studio.ui.timeline_view import TimelineView, clip_labels, guarded, stamp
+from studio.ui.timeline_keys import KEY_STEP_SECONDS, NUDGE_SECONDS, TimelineKeys
+from studio.ui.timeline_playback import MIX_FILE, TimelinePlayback
+from studio.ui.timeline_view import TimelineView, clip_labels, guarded
 
-MIX_FILE = Path(".stitch") / "preview" / "timeline-mix.wav"
 THUMB = QSize(72, 40)
 # Steps of one control this close together are one undo entry (a spin box held down, a wheel).
 MERGE_SECONDS = 1.5
-KEY_STEP_SECONDS = 1.0  # ← and → move the playhead this far
-NUDGE_SECONDS = {"nudge_back": -0.1, "nudge_forward": 0.1, "shove_back": -1.0, "shove_forward": 1.0}
 
 
-class TimelinePanel(QWidget):
+class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
     # The timeline's undo stack changed, or the focus came to or left it: Edit ▸ Undo follows.
     history_changed = Signal()
 
@@ -280,58 +280,6 @@ class TimelinePanel(QWidget):
             self.say(f"Redid {label.lower()}.")
             self.history_changed.emit()
 
-    def _key(self, name: str) -> None:
-        head, end = self.view.playhead, self.timeline.duration if self.timeline else 0.0
-        {"play": self.play_pause, "undo": self.undo, "redo": self.redo, "lock": self.toggle_lock,
-         "zoom_in": lambda: self.view.zoom(1.25),
-         "zoom_out": lambda: self.view.zoom(0.8),
-         "back": lambda: self.seek(max(0.0, head - KEY_STEP_SECONDS)),
-         "forward": lambda: self.seek(head + KEY_STEP_SECONDS),
-         "start": lambda: self.seek(0.0), "end": lambda: self.seek(end),
-         "next_clip": lambda: self.select_neighbour(1), "previous_clip": lambda: self.select_neighbour(-1),
-         "delete": self.delete_selected,
-         **{n: (lambda step=step: self.nudge(step)) for n, step in NUDGE_SECONDS.items()}}[name]()
-
-    def nudge(self, seconds: float) -> None:
-        """Alt+←/→: the selected clip a little earlier or later; a run of nudges is one undo step."""
-        clip_id = self.view.selected
-        if self.timeline is None or clip_id is None:
-            self.say("Select a clip on the timeline to nudge it.")
-            return
-        moved = guarded(self.say, self.timeline.move, clip_id, self.timeline.clip(clip_id).start + seconds)
-        self._apply(self._fill_around(moved, clip_id), "Nudge clip", merge=("nudge", clip_id))
-
-    def select_neighbour(self, step: int) -> None:
-        """] and [: the next or previous clip on the selected clip's track (the voice track when none is)."""
-        if self.timeline is None or not self.timeline.clips:
-            return
-        current = self.timeline.clip(self.view.selected) if self.view.selected else None
-        clips = sorted(self.timeline.track(current.track if current else "voice") or self.timeline.clips,
-                       key=lambda c: (c.start, c.id))
-        if current is not None and current in clips:
-            index = min(len(clips) - 1, max(0, clips.index(current) + step))
-        else:  # from the playhead
-            ahead = next((n for n, c in enumerate(clips) if c.end > self.view.playhead), len(clips))
-            index = min(ahead, len(clips) - 1) if step > 0 else max(0, ahead - 1)
-        self.clip_clicked(clips[index].id)
-        self.view.select(clips[index].id, reveal=True)
-
-    def delete_selected(self) -> None:
-        """Delete on a clip: music is removed (undoable); voice and image clips belong to the script."""
-        clip_id = self.view.selected
-        if self.timeline is None or clip_id is None:
-            self.say("Select a clip on the timeline first.")
-            return
-        track = self.timeline.clip(clip_id).track
-        if track == "voice":
-            self.say("Voice clips follow the script: delete the line in the script (Ctrl+Shift+Backspace) to remove it.")
-        elif track == "image":
-            self.say("Image clips follow the scenes: choose another picture in the Images panel to change it.")
-        elif track == "music":
-            self.view.select(None)
-            self._apply(guarded(self.say, self.timeline.remove, clip_id), "Remove music")
-            self._sync_lock()
-
     def _sync_lock(self) -> None:
         self._sync_controls()
         clip_id = self.view.selected
@@ -400,82 +348,7 @@ class TimelinePanel(QWidget):
 
         self.window.jobs.start(work, "timeline-media", "Drawing the timeline", done, lane="io")
 
-    # -- playback --------------------------------------------------------------------------
-    def play_pause(self) -> None:
-        self.pause() if self.playing else self.play()
-
-    def play(self) -> None:
-        if self.timeline is None or self.timeline.duration <= 0:
-            self.say("The timeline is empty: render some lines to hear them here.")
-            return
-        if self.view.playhead >= self.timeline.duration - 0.05:
-            self.view.set_playhead(0.0)
-        path = Path(self.project.folder) / MIX_FILE
-        if self._mix_for == self.timeline and path.is_file():
-            self._start(path)
-            return
-        timeline, folder = self.timeline, Path(self.project.folder)
-
-        def work(state):
-            from studio.render.audio import mix, write_wav
-
-            write_wav(path, mix(timeline, folder, state=state))
-            return timeline
-
-        def done(made) -> None:
-            self._mix_for = made
-            if made == self.timeline:
-                self._start(path)
-
-        self.header.play.setText("Mixing…")
-        self.window.jobs.start(work, "timeline-mix", "Mixing the narration", done,
-                               lambda exc: self._failed(exc), lambda: self.header.play.setText("Play"), lane="io")
-
-    def _failed(self, exc: BaseException) -> None:
-        self.header.play.setText("Play")
-        self.say(exc.message if isinstance(exc, StudioError) else f"The narration could not be mixed: {exc}.")
-
-    def _start(self, path: Path) -> None:
-        self.playing = True
-        self.header.play.setText("Pause")
-        self.clock.start(self.view.playhead)
-        self.window.player.play(path, None, int(self.view.playhead * 1000))
-        self._tick.start()
-
-    def pause(self) -> None:
-        if self.playing:
-            self.playing = False
-            self._tick.stop()
-            self.window.player.stop()
-        self.header.play.setText("Play")
-
-    def stop(self) -> None:
-        self.pause()
-        self.window.jobs.cancel("timeline-mix")
-
-    def scrub(self, t: float) -> None:
-        """Dragging along the ruler: the playhead and the preview follow, playback stops."""
-        self.pause()
-        self.view.set_playhead(min(t, self.timeline.duration if self.timeline else 0.0))
-        self.header.time.setText(stamp(self.view.playhead))
-
-    def seek(self, t: float) -> None:
-        was_playing = self.playing
-        self.pause()
-        self.view.set_playhead(min(t, self.timeline.duration if self.timeline else 0.0))
-        self.header.time.setText(stamp(self.view.playhead))
-        if was_playing:
-            self.play()
-
-    def _advance(self) -> None:
-        mixing = self.window.player.source == Path(self.project.folder) / MIX_FILE if self.project else False
-        t = self.clock.now(self.window.player if mixing else None)
-        if self.timeline is None or t >= self.timeline.duration:
-            self.pause()
-            t = self.timeline.duration if self.timeline else 0.0
-        self.view.set_playhead(t)
-        self.header.time.setText(stamp(t))
-
+    # -- the dock and the export ------------------------------------------------------------
     def show_or_hide(self) -> None:
         """Ctrl+Shift+T: a hidden or unfocused timeline is shown and takes the keyboard; only a
         timeline the creator is working in is put away (the keyboard goes back to the script)."""
@@ -527,3 +400,6 @@ def install_timeline(window: QMainWindow) -> TimelinePanel:
         file.insertSeparator(quit_)
     return panel
 
+
+# The keys' and playback's names stay importable from here.
+__all__ = ["KEY_STEP_SECONDS", "MERGE_SECONDS", "MIX_FILE", "NUDGE_SECONDS", "THUMB", "TimelinePanel", "install_timeline"]
