@@ -15,7 +15,6 @@ creator's is only forgotten: its file is never moved.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import uuid
@@ -27,7 +26,7 @@ from studio.errors import ProjectError
 from studio.project.folder import creator_files
 from studio.project.manifest import safe_path
 from studio.project.storage import atomic_write_json, read_json
-from studio.project.trash import TRASH_DIR
+from studio.project.trash import TRASH_DIR, TakeBin
 
 IMAGES_FILE = Path(".stitch") / "images.json"
 SCENES_FILE = Path(".stitch") / "scenes.json"
@@ -140,73 +139,10 @@ class ImageTakeStore:
         atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes]})
 
 
-class ImageTrash:
-    """Deleted image takes: their records in `trash.json`, their files beside it."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self._dir = self.folder / IMAGE_TRASH
-        data = read_json(self._dir / "trash.json", default={})
-        self._items: dict[str, tuple[ImageTake, str | None]] = {}
-        for item in (data.get("takes") or []) if isinstance(data, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
-                name = item.get("file")
-                self._items[item["take"]["id"]] = (ImageTake.from_dict(item["take"]), name if isinstance(name, str) else None)
-
-    def ids(self) -> frozenset[str]:
-        return frozenset(self._items)
-
-    def put(self, takes: list[ImageTake], paths_in_use: set[str]) -> None:
-        """Keep these (already forgotten) takes; move each studio-made file no live take still shows."""
-        moving: dict[str, str] = {}
-        for take in takes:
-            source = self.folder / take.path
-            owned = not take.by_reference and take.path.startswith("renders/")
-            name = None
-            if owned and take.path not in paths_in_use and (take.path in moving or source.is_file()):
-                name = moving.setdefault(take.path, f"{take.id}-{Path(take.path).name}")
-            self._items[take.id] = (take, name)
-        self._write()  # the records first: a crash mid-move leaves files the trash knows
-        self._dir.mkdir(parents=True, exist_ok=True)
-        for path, name in moving.items():
-            os.replace(self.folder / path, self._dir / name)
-
-    def take_back(self, take_ids) -> list[ImageTake]:
-        """The takes' records, their files moved back to where the records say."""
-        back = []
-        for take_id in take_ids:
-            item = self._items.pop(take_id, None)
-            if item is None:
-                continue  # emptied from the trash since: gone for good
-            take, name = item
-            target = self.folder / take.path
-            if name and (self._dir / name).is_file() and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self._dir / name, target)
-            back.append(take)
-        if back:
-            self._write()
-        return back
-
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self._dir.iterdir() if p.is_file() and p.name != "trash.json") \
-            if self._dir.is_dir() else 0
-
-    def empty(self) -> int:
-        """Delete the trashed pictures and records for good; returns the bytes freed."""
-        freed = 0
-        for name in {name for _, name in self._items.values() if name}:
-            path = self._dir / name
-            if path.is_file():
-                freed += path.stat().st_size
-                path.unlink()
-        self._items = {}
-        self._write()
-        return freed
-
-    def _write(self) -> None:
-        atomic_write_json(self._dir / "trash.json", {
-            "schema": _SCHEMA, "takes": [{"take": t.to_dict(), "file": name} for t, name in self._items.values()]})
+def image_trash(folder: Path) -> TakeBin:
+    """Deleted image takes; a picture of the creator's, taken by reference, is never moved."""
+    return TakeBin(folder, IMAGE_TRASH, ImageTake.from_dict,
+                   lambda take: not take.by_reference and take.path.startswith("renders/"))
 
 
 @dataclass(frozen=True)
@@ -386,27 +322,19 @@ class ProjectImages:
         self._edit(label, change)
         self._write_scene_images()
 
-    def _image_bin(self) -> ImageTrash:
+    def _image_bin(self) -> TakeBin:
         bin_ = self.__dict__.get("_image_trash")
         if bin_ is None:
-            bin_ = self.__dict__["_image_trash"] = ImageTrash(self.folder)
+            bin_ = self.__dict__["_image_trash"] = image_trash(self.folder)
             self.__dict__["_images_trashed"] = bin_.ids()
         return bin_
 
     def _trash_images(self, ids) -> None:
-        removed = self.image_takes.remove(ids)
-        self._image_bin().put(removed, {take.path for take in self.image_takes.all()})
-        self.__dict__["_images_trashed"] = self.__dict__["_images_trashed"] | {take.id for take in removed}
+        self.__dict__["_images_trashed"] = self.__dict__["_images_trashed"] | self._image_bin().trash_from(self.image_takes, ids)
 
     def _sync_image_trash(self, trashed: frozenset) -> None:
         """Make the image takes on disk match an undo snapshot: bring back or throw away."""
-        bin_ = self._image_bin()
-        for take in bin_.take_back(self.__dict__["_images_trashed"] - trashed):
-            self.image_takes.add(take)
-        again = [take_id for take_id in trashed - self.__dict__["_images_trashed"] if self.image_takes.get(take_id)]
-        if again:
-            self._trash_images(again)
-        self.__dict__["_images_trashed"] = frozenset(trashed) & bin_.ids()
+        self.__dict__["_images_trashed"] = self._image_bin().restore(self.image_takes, self.__dict__["_images_trashed"], trashed)
 
     def _empty_image_trash(self) -> int:
         freed = self._image_bin().empty()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, Callable
 
 from studio.errors import ProjectError
 from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, free_take_leftovers
@@ -20,46 +21,55 @@ from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
 TRASH_DIR = Path(".stitch") / "trash"
-TRASH_FILE = TRASH_DIR / "trash.json"
+BIN_FILE = "trash.json"
+TRASH_FILE = TRASH_DIR / BIN_FILE
 RECORDING = "recording"  # the tier of a take that is the creator's own recording
 
 
-class Trash:
-    """The deleted takes of one project and their files."""
+class TakeBin:
+    """Deleted takes of one kind: their records in `<folder>/<directory>/trash.json`, the files
+    the studio made for them beside it. A file is moved only when `owned(take)` says the studio
+    made it and no live take still uses it; takes deleted together that share a file share
+    its name in the bin, so any of them brings it back."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool]):
         self.folder = Path(folder)
-        data = read_json(self.folder / TRASH_FILE, default={})
-        self._items: dict[str, tuple[Take, str | None]] = {}
+        self._dir = self.folder / directory
+        self._owned = owned
+        data = read_json(self._dir / BIN_FILE, default={})
+        self._items: dict[str, tuple[Any, str | None]] = {}
         for item in (data.get("takes") or []) if isinstance(data, dict) else []:
             if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
-                take = Take.from_dict(item["take"])
-                self._items[take.id] = (take, item.get("file") if isinstance(item.get("file"), str) else None)
+                name = item.get("file")
+                self._items[item["take"]["id"]] = (record(item["take"]), name if isinstance(name, str) else None)
 
     def ids(self) -> frozenset[str]:
         return frozenset(self._items)
 
-    def takes(self) -> list[Take]:
+    def takes(self) -> list:
         """The trashed takes' records: undo can still bring these back."""
         return [take for take, _ in self._items.values()]
 
-    def put(self, takes: list[Take], paths_in_use: set[str]) -> None:
-        """Keep these (already unrecorded) takes; move each file no live take still plays."""
+    def trash_from(self, store, ids) -> frozenset[str]:
+        """Take these ids out of `store` (a take store) and into the bin; the ids it held."""
+        removed = store.remove(ids)
+        self.put(removed, {take.path for take in store.all()})
+        return frozenset(take.id for take in removed)
+
+    def put(self, takes: list, paths_in_use: set[str]) -> None:
+        """Keep these (already unrecorded) takes; move each studio-made file no live take still uses."""
         moving: dict[str, str] = {}
         for take in takes:
-            source = self.folder / take.path
-            owned = take.tier != RECORDING and take.path.startswith("renders/")
-            if owned and take.path not in paths_in_use and take.path not in moving and source.is_file():
-                moving[take.path] = f"{take.id}-{Path(take.path).name}"
-                self._items[take.id] = (take, moving[take.path])
-            else:
-                self._items[take.id] = (take, None)
+            name = None
+            if self._owned(take) and take.path not in paths_in_use and (take.path in moving or (self.folder / take.path).is_file()):
+                name = moving.setdefault(take.path, f"{take.id}-{Path(take.path).name}")
+            self._items[take.id] = (take, name)
         self._write()  # the records first: a crash mid-move leaves files the trash knows
-        (self.folder / TRASH_DIR).mkdir(parents=True, exist_ok=True)
+        self._dir.mkdir(parents=True, exist_ok=True)
         for path, name in moving.items():
-            os.replace(self.folder / path, self.folder / TRASH_DIR / name)
+            os.replace(self.folder / path, self._dir / name)
 
-    def take_back(self, take_ids) -> list[Take]:
+    def take_back(self, take_ids) -> list:
         """The takes' records, their files moved back to where the records say."""
         back = []
         for take_id in take_ids:
@@ -68,39 +78,62 @@ class Trash:
                 continue  # emptied from the trash since: gone for good
             take, name = item
             target = self.folder / take.path
-            if name and (self.folder / TRASH_DIR / name).is_file() and not target.exists():
+            if name and (self._dir / name).is_file() and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.folder / TRASH_DIR / name, target)
+                os.replace(self._dir / name, target)
             back.append(take)
         if back:
             self._write()
         return back
 
-    def size(self) -> int:
-        """Bytes the trash holds on disk."""
-        folder = self.folder / TRASH_DIR
-        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != TRASH_FILE.name) if folder.is_dir() else 0
+    def restore(self, store, had: frozenset, wanted: frozenset) -> frozenset[str]:
+        """Make `store` and the bin match an undo snapshot that trashed `wanted` (`had` is
+        trashed now): bring back or throw away; the ids trashed afterwards."""
+        for take in self.take_back(had - wanted):
+            store.add(take)
+        again = [take_id for take_id in wanted - had if store.get(take_id) is not None]
+        if again:
+            self.trash_from(store, again)
+        return frozenset(wanted) & self.ids()
 
-    def empty(self, kept=()) -> int:
-        """Delete the trashed files and records for good, with what the studio kept beside
-        them (checks, timings, loudness) that no `kept` take still needs; returns the bytes freed."""
+    def size(self) -> int:
+        """Bytes the bin holds on disk."""
+        if not self._dir.is_dir():
+            return 0
+        return sum(p.stat().st_size for p in self._dir.iterdir() if p.is_file() and p.name != BIN_FILE)
+
+    def empty(self) -> int:
+        """Delete the trashed files and records for good; returns the bytes freed."""
         freed = 0
-        gone = [take for take, _ in self._items.values()]
-        for _, name in self._items.values():
-            if name:
-                path = self.folder / TRASH_DIR / name
-                if path.is_file():
-                    freed += path.stat().st_size
-                    path.unlink()
+        for name in {name for _, name in self._items.values() if name}:
+            path = self._dir / name
+            if path.is_file():
+                freed += path.stat().st_size
+                path.unlink()
         self._items = {}
         self._write()  # the records first: a crash now leaves orphans (`leftovers.find_leftovers`), never a broken take
-        return freed + free_take_leftovers(self.folder, gone, kept)
+        return freed
 
     def _write(self) -> None:
-        atomic_write_json(self.folder / TRASH_FILE, {
+        atomic_write_json(self._dir / BIN_FILE, {
             "schema": 1,
             "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()],
         })
+
+
+class Trash(TakeBin):
+    """The deleted voice takes of one project and their audio; a recording the creator
+    imported is their own file, never moved."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder, TRASH_DIR, Take.from_dict,
+                         lambda take: take.tier != RECORDING and take.path.startswith("renders/"))
+
+    def empty(self, kept=()) -> int:
+        """Also free what the studio kept beside the emptied takes (checks, timings, loudness)
+        that no `kept` take still needs."""
+        gone = self.takes()
+        return super().empty() + free_take_leftovers(self.folder, gone, kept)
 
 
 class ProjectTakes:
@@ -167,16 +200,8 @@ class ProjectTakes:
         self._edit(label, change, event=("script", None))
 
     def _trash_takes(self, ids) -> None:
-        removed = self.takes.remove(ids)
-        self._trash.put(removed, {take.path for take in self.takes.all()})
-        self._trashed = self._trashed | {take.id for take in removed}
+        self._trashed = self._trashed | self._trash.trash_from(self.takes, ids)
 
     def _sync_trash(self, trashed: frozenset) -> None:
         """Make the takes on disk match an undo snapshot: bring back or throw away."""
-        back = self._trash.take_back(self._trashed - trashed)
-        for take in back:
-            self.takes.add(take)
-        again = [take_id for take_id in trashed - self._trashed if self.takes.get(take_id) is not None]
-        if again:
-            self._trash_takes(again)
-        self._trashed = frozenset(trashed) & self._trash.ids()
+        self._trashed = self._trash.restore(self.takes, self._trashed, trashed)
