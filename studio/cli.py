@@ -306,6 +306,7 @@ def _listen(args, registry=None, out=None) -> int:
 def _listening_agreed(listener, audio: list, args, out, ask=None) -> bool:
     """For a hosted transcription engine: say the price, refuse over the budget before
     anything is sent, and ask once unless --yes (as `studio render --final` does)."""
+    from studio.commands import confirm
     from studio.engines.prices import format_money, money
     from studio.jobs.premium import is_hosted
 
@@ -324,14 +325,9 @@ def _listening_agreed(listener, audio: list, args, out, ask=None) -> bool:
         f"{format_money(budget.cap)} budget is left." if paid else "free (this server is not billed)."),
         file=sys.stderr if args.json else out, flush=True)
     budget.check(total)
-    if paid and total > 0 and not args.yes:
-        try:
-            answer = (ask or input)(f"Send {count} for about {format_money(total)}? [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing was sent.", file=sys.stderr)
-            return False
+    if paid and total > 0 and not args.yes and not confirm(ask, f"Send {count} for about {format_money(total)}? [y/N] "):
+        print("Nothing was sent.", file=sys.stderr)
+        return False
     return True
 
 

@@ -7,6 +7,8 @@ import shlex
 import subprocess
 import sys
 
+from studio.commands import confirm
+
 
 def add_parsers(msub) -> None:
     pull = msub.add_parser("pull", help="download a model from Hugging Face (or reuse the Hugging Face cache)")
@@ -30,14 +32,9 @@ def pull(args, *, store=None, ask=None, out=None) -> int:
         return 0
     entry = store.entry(args.model_id)
     question = f"Download {entry.name} ({store.download_size(entry.id)}) from {entry.repo or entry.source}? [y/N] "
-    if not args.yes:
-        try:
-            answer = (ask or input)(question)
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing was downloaded.", file=sys.stderr)
-            return 1
+    if not args.yes and not confirm(ask, question):
+        print("Nothing was downloaded.", file=sys.stderr)
+        return 1
 
     def progress(fraction: float, message: str) -> None:
         print(f"\r{message} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
@@ -126,14 +123,9 @@ def addons(args, *, root=None, ask=None, out=None) -> int:
         return 0
     question = (f"Download torch ({plan.flavour.label}) with {', '.join(torch_addons.ENGINES)} into {plan.target}, "
                 f"{plan.flavour.size()}? [y/N] ")
-    if not args.yes:
-        try:
-            answer = (ask or input)(question)
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing was downloaded.", file=sys.stderr)
-            return 1
+    if not args.yes and not confirm(ask, question):
+        print("Nothing was downloaded.", file=sys.stderr)
+        return 1
     from studio.jobs.task import JobState
 
     state = JobState(lambda fraction, message: print(f"\r{fraction:4.0%} {message[:70]:<70}", end="",

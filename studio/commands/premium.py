@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from studio.commands import confirm
 from studio.engines.prices import format_money
 from studio.errors import ProjectError, StudioError
 
@@ -65,21 +66,12 @@ def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=N
         quote = quote_final(voicing, ids)
         if not _agreed(quote, voicing.budget, yes=yes, as_json=as_json, out=out, ask=ask):
             return 1
-        failed = 0
-        for line_id in ids:
-            record = {"line": line_id, "tier": "final"}
-            try:
-                result = voicing.render_final(line_id, NullState())
-                voicing.commit(result)  # beside the drafts, not chosen
-                record.update(status="cached" if result.cached else "rendered", take=result.take.path,
-                              engine=result.take.engine)
-            except StudioError as exc:
-                failed += 1
-                record.update(status="failed", error=exc.message)
-                if not as_json:
-                    print(f"studio: {exc.message}", file=sys.stderr)
-            if as_json:
-                print(json.dumps(record, ensure_ascii=False), file=out, flush=True)
+        def render(line_id):
+            result = voicing.render_final(line_id, NullState())
+            voicing.commit(result)  # beside the drafts, not chosen
+            return result.cached, result.take.path, result.take.engine
+
+        failed = _render_each(ids, "line", render, as_json=as_json, out=out)
         if not as_json:
             print(f"{len(ids) - failed} final take(s) beside the drafts, {failed} failed; "
                   f"{format_money(max(voicing.budget.remaining(), 0))} of the budget left.", file=out)
@@ -107,22 +99,14 @@ def render_final_images(folder: Path, *, scenes=None, yes=False, as_json=False, 
         quote = image_final.quote_final_image(project, engine, budget, ids)
         if not _agreed(quote, budget, yes=yes, as_json=as_json, out=out, ask=ask):
             return 1
-        failed = 0
-        for scene_id in ids:
-            record = {"scene": scene_id, "tier": "final"}
-            try:
-                request = image_final.final_request(project, engine, scene_id)
-                result = image_final.render_final_image(project.folder, project.image_takes, budget.ledger, budget,
-                                                        scene_id, request, engine, NullState())
-                take = imaging.commit(project, result)  # beside the drafts, not chosen
-                record.update(status="cached" if result.cached else "rendered", take=take.path, engine=engine.id)
-            except StudioError as exc:
-                failed += 1
-                record.update(status="failed", error=exc.message)
-                if not as_json:
-                    print(f"studio: {exc.message}", file=sys.stderr)
-            if as_json:
-                print(json.dumps(record, ensure_ascii=False), file=out, flush=True)
+        def render(scene_id):
+            request = image_final.final_request(project, engine, scene_id)
+            result = image_final.render_final_image(project.folder, project.image_takes, budget.ledger, budget,
+                                                    scene_id, request, engine, NullState())
+            take = imaging.commit(project, result)  # beside the drafts, not chosen
+            return result.cached, take.path, engine.id
+
+        failed = _render_each(ids, "scene", render, as_json=as_json, out=out)
         if not as_json:
             print(f"{len(ids) - failed} final image(s) beside the drafts, {failed} failed; "
                   f"{format_money(max(budget.remaining(), 0))} of the budget left.", file=out)
@@ -130,6 +114,24 @@ def render_final_images(folder: Path, *, scenes=None, yes=False, as_json=False, 
         return 1 if failed else 0
     finally:
         project.close()
+
+
+def _render_each(ids, kind: str, render, *, as_json: bool, out) -> int:
+    """Render each id (`render(id)` -> (cached, take path, engine id)), one record each; how many failed."""
+    failed = 0
+    for item in ids:
+        record = {kind: item, "tier": "final"}
+        try:
+            cached, path, engine = render(item)
+            record.update(status="cached" if cached else "rendered", take=path, engine=engine)
+        except StudioError as exc:
+            failed += 1
+            record.update(status="failed", error=exc.message)
+            if not as_json:
+                print(f"studio: {exc.message}", file=sys.stderr)
+        if as_json:
+            print(json.dumps(record, ensure_ascii=False), file=out, flush=True)
+    return failed
 
 
 def _agreed(quote, budget, *, yes, as_json, out, ask) -> bool:
@@ -145,7 +147,7 @@ def _agreed(quote, budget, *, yes, as_json, out, ask) -> bool:
     budget.check(quote.money)
     if quote.lines and quote.paid and not yes:
         count = f"{len(quote.lines)} {quote.noun}{'s' if len(quote.lines) != 1 else ''}"
-        if not _confirm(ask, f"Render {count} for about {format_money(quote.money)}? [y/N] "):
+        if not confirm(ask, f"Render {count} for about {format_money(quote.money)}? [y/N] "):
             print("Nothing was rendered.", file=sys.stderr)
             return False
     return True
@@ -166,10 +168,3 @@ def cost(folder: Path, *, as_json=False, registry=None, out=None) -> int:
     return 0
 
 
-def _confirm(ask, question: str) -> bool:
-    ask = ask or input
-    try:
-        answer = ask(question)
-    except EOFError:  # no one at the keyboard: a paid render needs --yes
-        return False
-    return answer.strip().lower() in ("y", "yes")
