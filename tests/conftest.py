@@ -175,6 +175,27 @@ def sine_registry(sine_engine):
 
 
 @pytest.fixture
+def voiced_project(tmp_path, sine_registry):
+    """`voiced_project(name, script)`: a project folder holding `script`, opened, with every
+    line rendered by the sine engine (the caller closes it)."""
+    from studio.engines.base import NullState
+    from studio.jobs.pipeline import Voicing
+    from studio.project.project import Project
+
+    def make(name: str, script: str):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "script.md").write_text(script, encoding="utf-8")
+        project = Project.open(folder)
+        voicing = Voicing(project, sine_registry)
+        for line_id in voicing.lines_to_render():
+            voicing.commit(voicing.render_line(line_id, NullState()))
+        return project
+
+    return make
+
+
+@pytest.fixture
 def demo_project(tmp_path) -> Path:
     """A fresh copy of the bundled demo project."""
     import shutil

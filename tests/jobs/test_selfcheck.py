@@ -12,7 +12,6 @@ import soundfile as sf
 from studio import cli
 from studio.engines.base import ModelRef, NullState
 from studio.engines.stt import Segment, Transcript, Word
-from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import check_take_job, stored_check
 from studio.project.checks import CHECKS_DIR
 from studio.project.project import Project
@@ -44,15 +43,8 @@ class HearsEngine:
 
 
 @pytest.fixture
-def voiced(tmp_path, sine_registry):
-    folder = tmp_path / "Voiced"
-    folder.mkdir()
-    (folder / "script.md").write_text("# One\n\nHello there, friend.\n\nSee you soon.\n", encoding="utf-8")
-    project = Project.open(folder)
-    voicing = Voicing(project, sine_registry)
-    for line_id in voicing.lines_to_render():
-        voicing.commit(voicing.render_line(line_id, NullState()))
-    return project
+def voiced(voiced_project):
+    return voiced_project("Voiced", "# One\n\nHello there, friend.\n\nSee you soon.\n")
 
 
 def test_a_check_is_stored_beside_the_take_and_read_back(voiced):

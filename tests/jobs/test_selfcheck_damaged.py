@@ -9,10 +9,8 @@ import pytest
 
 from studio import cli
 from studio.engines.base import NullState
-from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import TIMINGS, check_take_job, engine_timings
 from studio.project.checks import CHECKS_DIR
-from studio.project.project import Project
 
 from test_selfcheck import HearsEngine  # tests/jobs is on sys.path (no package)
 
@@ -20,14 +18,8 @@ TEXT = "Hello there, friend."
 
 
 @pytest.fixture
-def voiced(tmp_path, sine_registry):
-    folder = tmp_path / "Voiced"
-    folder.mkdir()
-    (folder / "script.md").write_text(f"# One\n\n{TEXT}\n", encoding="utf-8")
-    project = Project.open(folder)
-    voicing = Voicing(project, sine_registry)
-    for line_id in voicing.lines_to_render():
-        voicing.commit(voicing.render_line(line_id, NullState()))
+def voiced(voiced_project):
+    project = voiced_project("Voiced", f"# One\n\n{TEXT}\n")
     yield project
     project.close()
 

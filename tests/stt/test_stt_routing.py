@@ -16,7 +16,6 @@ from studio import cli
 from studio.engines.base import NullState
 from studio.errors import EngineError, StudioError
 from studio.jobs.ledger import BudgetExceeded, Ledger
-from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import check_take_job, project_listener
 from studio.project.project import Project
 
@@ -33,14 +32,8 @@ def fake(loopback_only, monkeypatch):
 
 
 @pytest.fixture
-def voiced(tmp_path, sine_registry):
-    folder = tmp_path / "Routed"
-    folder.mkdir()
-    (folder / "script.md").write_text("# One\n\nEvery draft is free.\n\nFinals cost money.\n", encoding="utf-8")
-    project = Project.open(folder)
-    voicing = Voicing(project, sine_registry)
-    for line_id in voicing.lines_to_render():
-        voicing.commit(voicing.render_line(line_id, NullState()))
+def voiced(voiced_project):
+    project = voiced_project("Routed", "# One\n\nEvery draft is free.\n\nFinals cost money.\n")
     project.save()
     yield project
     project.close()
