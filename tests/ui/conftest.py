@@ -6,6 +6,7 @@ weights, but it goes through the real pipeline.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,16 @@ def server():
 
     with FakeOpenAI(FINAL_KEY) as fake:
         yield fake
+
+
+@pytest.fixture
+def timeline_studio(window, demo_copy, registry, qtbot):
+    """The window on a demo copy whose lines were all rendered (sine engine) before opening."""
+    from studio.cli import render_project
+
+    with open(os.devnull, "w") as quiet:
+        assert render_project(demo_copy, registry=registry, out=quiet) == 0
+    assert window.open_folder(demo_copy)
+    qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
+    qtbot.waitUntil(lambda: window.timeline.timeline is not None, timeout=3000)
+    return window

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from studio.project.images import IMAGE_TRASH, new_image_take
 from studio.ui import image_panel
 from studio.ui.image_thumbs import IN_USE_COLOUR, PIN_COLOUR
-
-
-@pytest.fixture
-def voiced_studio(window, demo_copy, registry, qtbot):
-    """The window on a demo copy whose lines were rendered (sine engine): the timeline has image clips."""
-    from studio.cli import render_project
-
-    with open(os.devnull, "w") as quiet:
-        assert render_project(demo_copy, registry=registry, out=quiet) == 0
-    assert window.open_folder(demo_copy)
-    qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
-    qtbot.waitUntil(lambda: window.timeline.timeline is not None, timeout=3000)
-    return window
 
 
 def _picture(project, scene_id, name, colour, created):
@@ -56,8 +40,8 @@ def _image_clip_source(studio, scene):
     return clip.source if clip is not None else None
 
 
-def test_delete_key_moves_the_picture_to_the_trash_and_undo_brings_it_back(voiced_studio, qtbot):
-    studio = voiced_studio
+def test_delete_key_moves_the_picture_to_the_trash_and_undo_brings_it_back(timeline_studio, qtbot):
+    studio = timeline_studio
     panel, scene, (oldest, middle, newest) = _panel_with_pictures(studio, qtbot)
     folder = studio.project.folder
     body = (folder / middle.path).read_bytes()

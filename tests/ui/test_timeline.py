@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -14,19 +13,6 @@ from studio.render.timeline import PanZoom
 from studio.ui.timeline_view import LEFT
 
 TINY = "# Opening\n\nOne short line.\n\nTwo words here.\n\n# Closing\n\nThe end of it.\n"
-
-
-@pytest.fixture
-def timeline_studio(window, demo_copy, registry, qtbot):
-    """The window on a demo copy whose lines were all rendered (sine engine) before opening."""
-    from studio.cli import render_project
-
-    with open(os.devnull, "w") as quiet:
-        assert render_project(demo_copy, registry=registry, out=quiet) == 0
-    assert window.open_folder(demo_copy)
-    qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
-    qtbot.waitUntil(lambda: window.timeline.timeline is not None, timeout=3000)
-    return window
 
 
 def _click_clip(qtbot, view, clip_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from test_timeline import _click_clip, _drag, timeline_studio  # noqa: F401  (the fixture)
+from test_timeline import _click_clip, _drag
 from ui_helpers import type_into_inspector
 
 from studio.ui.timeline_view import stamp

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
-from test_timeline import _click_clip, timeline_studio  # noqa: F401  (the fixture)
+from test_timeline import _click_clip
 
 
 def _draw_picture(path, colour) -> None:
