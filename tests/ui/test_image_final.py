@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 
-from ui_helpers import FINAL_KEY, route_final
+from ui_helpers import FINAL_KEY, answer_confirm, route_final
 from studio.jobs.ledger import Ledger
-from studio.ui.premium import FinalConfirmDialog
 
 KEY = FINAL_KEY
 
@@ -28,32 +22,16 @@ def final_images(studio, server, monkeypatch, qtbot):
     return studio
 
 
-def _answer(button: str, seen: dict) -> None:
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, FinalConfirmDialog):
-            QTimer.singleShot(10, answer)
-            return
-        seen.update(engine=dialog.engine_label.text(), cost=dialog.cost_label.text(),
-                    budget=dialog.budget_label.text(), ok=dialog.ok_button.isEnabled())
-        if button == "Cancel":
-            dialog.reject()
-        else:
-            dialog.ok_button.click()
-
-    QTimer.singleShot(0, answer)
-
-
 def test_cancel_sends_nothing_and_render_final_lands_beside_the_drafts(final_images, server, qtbot):
     panel = final_images.images
     assert panel.final_button.isEnabled()
     seen: dict = {}
-    _answer("Cancel", seen)
+    answer_confirm("Cancel", seen)
     assert panel.render_final() is False
     assert seen["cost"] == "about $0.04" and seen["budget"] == "$1.00 left of $1.00" and seen["ok"]
     assert server.hits == [] and panel.message.text() == "No final image: nothing was sent."
 
-    _answer("Render final", seen)
+    answer_confirm("Render final", seen)
     assert panel.render_final() is True
     qtbot.waitUntil(lambda: not panel._keys, timeout=10000)
     scene = final_images.project.scenes[0].id
@@ -67,6 +45,6 @@ def test_cancel_sends_nothing_and_render_final_lands_beside_the_drafts(final_ima
 def test_over_budget_the_dialog_refuses_and_nothing_is_sent(final_images, server):
     final_images.project.manifest.budget = 0.01
     seen: dict = {}
-    _answer("Cancel", seen)
+    answer_confirm("Cancel", seen)
     assert final_images.images.render_final() is False
     assert seen["ok"] is False and server.hits == []

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ui_helpers import FINAL_KEY, route_final
+from ui_helpers import FINAL_KEY, answer_confirm, route_final
 from studio.engines.prices import format_money
 from studio.jobs.ledger import Ledger
 from studio.ui import cost_panel
@@ -32,28 +30,6 @@ def premium(studio, server, monkeypatch, qtbot):
     qtbot.waitUntil(lambda: badge(studio, line) == "draft", timeout=3000)
     studio.final.refresh()
     return studio
-
-
-def answer_confirm(button: str, seen: dict, screenshot: Path | None = None) -> None:
-    """Read the confirm dialog as a creator would, then click `button` (Cancel or Render final)."""
-
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, FinalConfirmDialog):
-            QTimer.singleShot(10, answer)
-            return
-        seen.update(engine=dialog.engine_label.text(), cost=dialog.cost_label.text(),
-                    budget=dialog.budget_label.text(), ok=dialog.ok_button.isEnabled(),
-                    refusal=dialog.refusal.text() if dialog.refusal.isVisible() else "")
-        if screenshot is not None:
-            dialog.grab().save(str(screenshot))
-        if button == "Cancel":
-            dialog.reject()
-        else:
-            assert dialog.ok_button.isEnabled()
-            dialog.ok_button.click()
-
-    QTimer.singleShot(0, answer)
 
 
 def test_the_dialog_shows_engine_cost_and_budget_and_cancel_sends_nothing(premium, server, artifacts_dir):

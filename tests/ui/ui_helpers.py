@@ -61,3 +61,26 @@ def route_final(project, monkeypatch, task: str, engine_id: str, settings: dict,
     manifest.set_route(task, final=engine_id)
     manifest.set_engine_settings(engine_id, settings)
     manifest.budget = budget
+
+
+def answer_confirm(button: str, seen: dict, screenshot=None) -> None:
+    """Read the Render final confirm dialog as a creator would, then click `button` (Cancel or Render final)."""
+    from studio.ui.premium import FinalConfirmDialog
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FinalConfirmDialog):
+            QTimer.singleShot(10, answer)
+            return
+        seen.update(engine=dialog.engine_label.text(), cost=dialog.cost_label.text(),
+                    budget=dialog.budget_label.text(), ok=dialog.ok_button.isEnabled(),
+                    refusal=dialog.refusal.text() if dialog.refusal.isVisible() else "")
+        if screenshot is not None:
+            dialog.grab().save(str(screenshot))
+        if button == "Cancel":
+            dialog.reject()
+        else:
+            assert dialog.ok_button.isEnabled()
+            dialog.ok_button.click()
+
+    QTimer.singleShot(0, answer)
