@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from studio.engines.prices import format_money
@@ -81,10 +80,7 @@ class CostPanel(QDialog):
             layout.addWidget(heading)
             layout.addWidget(table, 1)
 
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
-        self.problem.hide()
+        self.problem = theme.problem_label()
         layout.addWidget(self.problem)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

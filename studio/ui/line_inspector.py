@@ -78,10 +78,7 @@ class LineInspector(QWidget):
         self.text.textChanged.connect(self._typed)
         layout.addWidget(self.text, 2)
 
-        self.failure = QLabel()
-        self.failure.setWordWrap(True)
-        self.failure.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
-        self.failure.hide()
+        self.failure = theme.problem_label()
         layout.addWidget(self.failure)
         self.check_view = CheckView(self.text, self)
         layout.addWidget(self.check_view.note)

@@ -76,9 +76,7 @@ class FinalConfirmDialog(QDialog):
         note.setWordWrap(True)
         layout.addWidget(note)
 
-        self.refusal = QLabel()
-        self.refusal.setWordWrap(True)
-        self.refusal.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
+        self.refusal = theme.problem_label()
         if not quote.fits:
             self.refusal.setText(
                 f"This render would go over the budget by {format_money(quote.over_by)}: raise the budget in "

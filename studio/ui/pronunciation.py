@@ -83,10 +83,7 @@ class PronunciationDialog(QDialog):
         row.addWidget(self.remove_button)
         layout.addLayout(row)
 
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.STATE_LOOK['failed'][1]};")
-        self.message.hide()
+        self.message = theme.problem_label()
         layout.addWidget(self.message)
 
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 # What each line state is called on screen, and its colour.
 STATE_LOOK: dict[str, tuple[str, str]] = {
@@ -110,3 +110,12 @@ def state_colour(state: str) -> QColor:
 
 def state_name(state: str) -> str:
     return STATE_LOOK.get(state, (state, ""))[0]
+
+
+def problem_label() -> QLabel:
+    """A wrapped sentence in the "failed" colour, hidden until there is something to say."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {STATE_LOOK['failed'][1]};")
+    label.hide()
+    return label
