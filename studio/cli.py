@@ -332,11 +332,11 @@ def _listening_agreed(listener, audio: list, args, out, ask=None) -> bool:
 
 
 def _captions(project, args, out) -> int:
-    from studio.render.captions import project_cues, write_captions
+    from studio.render.captions import line_cues, write_captions
 
     if args.per_line:
         folder = Path(args.out) if args.out else project.folder / "exports" / "captions"
-        for line_id, cues in project_cues(project, per_line=True).items():
+        for line_id, cues in line_cues(project).items():
             write_captions(folder / f"{line_id}.{args.format}", cues, args.format)
         print(f"Captions for each line written to {folder}.", file=out)
         return 0

@@ -275,24 +275,8 @@ def line_words(project, line_id: str, at: float = 0.0) -> list[_Word]:
     return [_Word(w, at + i * step, at + (i + 1) * step) for i, w in enumerate(words)]
 
 
-def project_cues(project, gap: float | None = None, per_line: bool = False, **options) -> list[Cue] | dict[str, list[Cue]]:
-    """Captions for the whole script, or (`per_line`) each line's own, timed from 0.
-
-    Assumes the timeline's default layout: chosen takes back to back in script order,
-    `gap` seconds apart. A timeline the creator has rearranged needs its own times.
-    """
-    from studio.render.timeline import DEFAULT_GAP
-
-    gap = DEFAULT_GAP if gap is None else float(gap)
-    if per_line:
-        return {line.id: cues_from_words(line_words(project, line.id), **options)
-                for line in project.lines if project.chosen_take(line.id) is not None}
-    cues: list[Cue] = []
-    at = 0.0
-    for line in project.lines:
-        take = project.chosen_take(line.id)
-        if take is None or not line.text.strip():
-            continue
-        cues += cues_from_words(line_words(project, line.id, at), **options)  # a new line, a new cue
-        at += take.duration + gap
-    return _fix_timing(cues, options.get("min_duration", 0.8), options.get("max_duration", 6.0))
+def line_cues(project, **options) -> dict[str, list[Cue]]:
+    """Each line's own captions, timed from the start of its take (`studio captions --per-line`).
+    The whole script's are timed on its timeline: `render.from_project.timeline_cues`."""
+    return {line.id: cues_from_words(line_words(project, line.id), **options)
+            for line in project.lines if project.chosen_take(line.id) is not None}
