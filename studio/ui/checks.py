@@ -137,9 +137,8 @@ class TakeChecks(QObject):
         if project is not None and self._told_paid is not project and getattr(self.settings, "check_takes", True) \
                 and (paid := self.paid_listener(project)):
             self._told_paid = project
-            sentence = (f"Takes are not checked by themselves: transcription goes to {paid}, a paid service. "
-                        "Use Voice ▸ Check Line when a take is worth the price.")
-            QTimer.singleShot(0, lambda: self.message.emit(sentence))  # after the render's own sentence
+            self.message.emit(f"Takes are not checked by themselves: transcription goes to {paid}, a paid service. "
+                              "Use Voice ▸ Check Line when a take is worth the price.")
         if not self.automatic or project.take_check(take.id) is not None:
             return
         self.check(take)

@@ -189,11 +189,11 @@ class VoiceControl(QObject):
                 take = voicing.commit(result)
             finally:
                 self.line_changed.emit(line_id)
-            self.take_rendered.emit(take)
             number = self._number(line_id)
             if number and not self.rendering():
                 how = "found in the takes" if result.cached else f"rendered in {result.seconds:.1f} s"
                 self.message.emit(f"Line {number}: {take.duration:.1f} s of speech, {how}.")
+            self.take_rendered.emit(take)  # after the render's sentence: what listeners say comes next
             if line_id in self._play_after and not self.jobs.running(line_key(line_id)):
                 self._play_after.discard(line_id)
                 self.player.play(project.folder / take.path, line_id, self._stream_position(line_id))
