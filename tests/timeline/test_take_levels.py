@@ -8,21 +8,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.project.project import Project
 from studio.render.audio import mix
 from studio.render.from_project import build_timeline, save_timeline
 from studio.render.loudness import integrated_loudness
 from studio.render.take_levels import LEVELS_FILE, take_gain, take_loudness, voice_target
-
-
-@pytest.fixture
-def rendered_demo(demo_project, sine_registry):
-    from studio.cli import render_project
-
-    assert render_project(demo_project, registry=sine_registry, out=open("/dev/null", "w")) == 0
-    project = Project.open(demo_project)
-    yield project
-    project.close()
 
 
 def _quiet_take(project, line_id, amplitude=0.05):

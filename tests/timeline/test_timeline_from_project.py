@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.project.project import Project
 from studio.project.takes import Take
 from studio.render.from_project import (
     TIMELINE_FILE,
@@ -18,16 +17,6 @@ from studio.render.from_project import (
     timeline_cues,
 )
 from studio.render.timeline import DEFAULT_GAP
-
-
-@pytest.fixture
-def rendered_demo(demo_project, sine_registry):
-    from studio.cli import render_project
-
-    assert render_project(demo_project, registry=sine_registry, out=open("/dev/null", "w")) == 0
-    project = Project.open(demo_project)
-    yield project
-    project.close()
 
 
 def test_clips_follow_the_script_with_gaps_and_each_scene_image_spans_its_lines(rendered_demo):
