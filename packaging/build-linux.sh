@@ -5,7 +5,7 @@
 #
 # Uses the project's virtualenv (.venv, made by scripts/bootstrap.sh, which this script runs when
 # .venv is missing); set PYTHON=/path/to/python to use another interpreter that has the project. Installs PyInstaller into it (held by
-# constraints.txt), builds packaging/dist/StitchStudio/ (one folder) and
+# requirements.lock), builds packaging/dist/StitchStudio/ (one folder) and
 # packaging/dist/StitchStudio-<version>-linux-x86_64.tar.gz with a .desktop file and icon, and, where
 # dpkg-deb is installed (Debian, Ubuntu), packaging/dist/stitch-studio_<version>_amd64.deb.
 # Prints the build time and the bundle's size.
@@ -20,7 +20,7 @@ DIST="$ROOT/packaging/dist"
 WORK="$ROOT/packaging/build"
 
 start=$(date +%s)
-"$PYTHON" -m pip install --quiet -c constraints.txt "pyinstaller>=6.10,<7" "uv>=0.4"
+"$PYTHON" -m pip install --quiet --require-hashes -r requirements.lock  # PyInstaller and uv, as locked
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$DIST" --workpath "$WORK" packaging/stitch-studio.spec
 built=$(date +%s)
@@ -34,6 +34,18 @@ ln -sf StitchStudio "$STAGE/studio"                      # `studio doctor` works
 install -m 644 resources/icons/stitch-studio.png "$STAGE/stitch-studio.png"
 install -m 644 packaging/linux/stitch-studio.desktop "$STAGE/stitch-studio.desktop"
 install -m 755 packaging/linux/install.sh "$STAGE/install.sh"
+{   # What a creator unpacking the tarball needs to know first: the system libraries it loads.
+    echo "Stitch Studio $VERSION for Linux"
+    echo
+    echo "Install for this user:   ./install.sh        (remove: ./install.sh --uninstall)"
+    echo "Or run it from here:     ./StitchStudio      (./studio doctor says what is missing)"
+    echo
+    echo "The window and its sound playback load these system libraries. On Debian or Ubuntu:"
+    echo
+    echo "    sudo apt-get install $(grep -vE '^\s*(#|$)' resources/system-libraries.txt | awk '{print $2}' | sort -u | tr '\n' ' ')"
+    echo
+    grep -vE '^\s*(#|$)' resources/system-libraries.txt | awk '{lib=$1; pkg=$2; $1=""; $2=""; sub(/^  /, ""); printf "  %-24s %-22s %s\n", lib, pkg, $0}'
+} > "$STAGE/README.txt"
 TARBALL="$DIST/StitchStudio-$VERSION-linux-$ARCH.tar.gz"
 tar -C "$WORK/tar" -czf "$TARBALL" "StitchStudio-$VERSION"
 DEB=""

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio import __version__
+from studio import __version__, system
 
 
 @dataclass
@@ -188,22 +188,49 @@ def _packaged_whisper(model_id: str) -> str | None:
 def _audio_output() -> Check:
     if sys.platform != "linux":
         return Check("audio output", True, "Previews play through the system's sound output.")
-    import ctypes.util
-
-    if ctypes.util.find_library("pulse") is None:
-        return Check(
-            "audio output", False,
-            "The PulseAudio client library (libpulse0) is missing, so previews cannot play; "
-            "takes still render. Install it with your package manager (e.g. apt install libpulse0).",
-        )
+    lacking = system.missing("playback")
+    if lacking:
+        return Check("audio output", False,
+                     system.sentence_for(lacking, "Playing previews") + " Takes still render without it.")
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     sockets = [Path(runtime, "pulse", "native"), Path(runtime, "pipewire-0")] if runtime else []
+    server = os.environ.get("PULSE_SERVER", "").removeprefix("unix:")
+    if server:
+        sockets.append(Path(server))
     if Path("/dev/snd").exists() or any(p.exists() for p in sockets):
         return Check("audio output", True, "A sound output is available for previews.")
     return Check("audio output", False, "No sound output device was found: previews render but play silently.")
 
 
 def _display() -> Check:
-    if sys.platform != "linux" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    lacking = [lib for lib in system.missing() if lib.for_window]
+    if lacking:
+        return Check("display", False, system.sentence_for(lacking, "The studio window")
+                     + " The headless commands work without them.")
+    if sys.platform != "linux" or os.environ.get("WAYLAND_DISPLAY"):
         return Check("display", True, "A display is available for the studio window.")
-    return Check("display", False, "No display is set (DISPLAY/WAYLAND_DISPLAY): the window cannot open here; the headless commands work.")
+    if not os.environ.get("DISPLAY"):
+        return Check("display", False, "No display is set (DISPLAY/WAYLAND_DISPLAY): the window cannot open here; "
+                     "the headless commands work.")
+    problem = _qt_platform_problem()
+    if problem:
+        return Check("display", False, f"Qt's window system plugin could not start on {os.environ['DISPLAY']}: {problem}")
+    return Check("display", True, f"The studio window can open on display {os.environ['DISPLAY']}.")
+
+
+def _qt_platform_problem() -> str | None:
+    """Start Qt's platform plugin in a child process (this one never imports Qt); what it said if it failed."""
+    import subprocess
+
+    if getattr(sys, "frozen", False):  # the bundle's executable is the studio, not a Python to probe with
+        return None
+    probe = "from PySide6.QtGui import QGuiApplication; QGuiApplication([]); print('ok')"
+    try:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=20,
+                              env={**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "xcb")})
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"the check could not run ({exc})."
+    if done.returncode == 0 and "ok" in done.stdout:
+        return None
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    return (said[-1] if said else f"it stopped with code {done.returncode}") + "."

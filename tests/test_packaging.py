@@ -182,8 +182,11 @@ def test_the_bundle_carries_uv_for_the_torch_addon():
     assert 'binaries += [(str(UV_BIN), "bin")]' in text
     launcher = (PACKAGING / "launcher.py").read_text(encoding="utf-8")
     assert launcher.index("activate()") < launcher.index("from studio.cli import main"), "add-ons first, then the app"
-    for script in ("build-linux.sh", "macos/build-macos.sh", "windows/build-windows.ps1"):
-        assert '"uv>=0.4"' in (PACKAGING / script).read_text(), f"{script} must install uv before PyInstaller"
+    assert "--require-hashes -r requirements.lock" in (PACKAGING / "build-linux.sh").read_text(), \
+        "build-linux.sh must install the locked uv and PyInstaller"
+    for script in ("macos/build-macos.sh", "windows/build-windows.ps1"):
+        assert "lock.py --pins pyinstaller uv" in (PACKAGING / script).read_text(), \
+            f"{script} must install the locked uv before PyInstaller"
 
 
 def _bundle_stdlib():

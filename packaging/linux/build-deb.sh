@@ -24,6 +24,8 @@ cp -a "$BUNDLE" "$TREE/opt/stitch-studio"
 ln -s /opt/stitch-studio/StitchStudio "$TREE/usr/bin/stitch-studio"
 sed "s|^Exec=StitchStudio|Exec=stitch-studio|" "$HERE/stitch-studio.desktop" > "$TREE/usr/share/applications/stitch-studio.desktop"
 install -m 644 "$ROOT/resources/icons/stitch-studio.png" "$TREE/usr/share/icons/hicolor/512x512/apps/stitch-studio.png"
+# Every system library the window and its playback load (one table: resources/system-libraries.txt).
+SYSTEM_DEPENDS="$(grep -vE '^\s*(#|$)' "$ROOT/resources/system-libraries.txt" | awk '{print $2}' | sort -u | paste -sd, - | sed 's/,/, /g')"
 SIZE_KB="$(du -sk --exclude=DEBIAN "$TREE" | cut -f1)"
 cat > "$TREE/DEBIAN/control" <<CONTROL
 Package: stitch-studio
@@ -32,8 +34,7 @@ Section: video
 Priority: optional
 Architecture: $ARCH
 Installed-Size: $SIZE_KB
-Depends: libc6 (>= 2.28), libegl1, libgl1, libxkbcommon0, libfontconfig1, libdbus-1-3
-Recommends: libpulse0, libxcb-cursor0
+Depends: libc6 (>= 2.28), $SYSTEM_DEPENDS
 Maintainer: Stitch Studio <team@stitchstudio.org>
 Homepage: https://stitchstudio.org
 Description: desktop studio for narrated videos

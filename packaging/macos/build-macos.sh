@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
-"$PYTHON" -m pip install --quiet -c constraints.txt "pyinstaller>=6.10,<7" "uv>=0.4"
+"$PYTHON" -m pip install --quiet $("$PYTHON" scripts/lock.py --pins pyinstaller uv)  # versions of the lock (its hashes are Linux wheels')
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath packaging/dist --workpath packaging/build packaging/stitch-studio.spec
 VERSION="$("$PYTHON" -c 'import studio; print(studio.__version__)')"

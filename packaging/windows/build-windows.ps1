@@ -1,12 +1,14 @@
 # Build the Windows installer: packaging\dist\StitchStudio-Setup-<version>.exe
 #   powershell -ExecutionPolicy Bypass -File packaging\windows\build-windows.ps1
-# Needs Python 3.11 with the project installed (pip install -c constraints.txt -e .) and Inno Setup 6 (iscc on PATH
+# Needs Python 3.11 with the project installed (./run-tests installs it into .venv) and Inno Setup 6 (iscc on PATH
 # or in its default folder). Set $env:SIGN_PFX / $env:SIGN_PASSWORD to sign the installer with signtool.
 $ErrorActionPreference = "Stop"
 $Root = Resolve-Path "$PSScriptRoot\..\.."
 Set-Location $Root
 $Python = if ($env:PYTHON) { $env:PYTHON } else { "python" }
-& $Python -m pip install --quiet -c constraints.txt "pyinstaller>=6.10,<7" "uv>=0.4"
+# PyInstaller and uv at the versions of requirements.lock (its hashes are Linux wheels'; the versions hold).
+$Pins = (& $Python scripts/lock.py --pins pyinstaller uv) -split " "
+& $Python -m pip install --quiet @Pins
 if ($LASTEXITCODE) { throw "pip failed" }
 & $Python -m PyInstaller --noconfirm --clean --log-level WARN --distpath packaging\dist --workpath packaging\build packaging\stitch-studio.spec
 if ($LASTEXITCODE) { throw "pyinstaller failed" }

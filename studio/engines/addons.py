@@ -34,6 +34,7 @@ from pathlib import Path
 from studio import __version__
 from studio.engines.base import NullState
 from studio.errors import Cancelled, StudioError
+from studio.pins import pins
 from studio.project.storage import atomic_write_json, atomic_write_text, read_json
 
 MARKER = "installed.json"
@@ -42,9 +43,9 @@ FOLDER = "torch-engines"
 PYPI = "https://pypi.org/simple"
 PYTORCH_INDEX = "https://download.pytorch.org/whl"
 
-# The same pins as the development environment (constraints.txt holds torch; tests/test_addons.py
-# checks that these match what is installed there), so the add-on runs the code the tests ran.
-PACKAGES = ("torch==2.13.0", "kokoro==0.9.4", "diffusers==0.42.1", "transformers==5.23.0", "accelerate==1.15.0")
+# The versions come from requirements.lock, the same pins as the development environment, so the
+# add-on runs the code the tests ran.
+PACKAGES = pins("torch", "kokoro", "diffusers", "transformers", "accelerate")
 ENGINES = ("kokoro", "diffusers")
 
 

@@ -13,10 +13,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from studio import system
+
 log = logging.getLogger(__name__)
 
 NO_SOUND = "Playback is not available on this computer (QtMultimedia could not start): takes are still rendered and kept."
 NO_DEVICE = "No sound output was found on this computer: takes are rendered and kept, but cannot be played."
+
+
+def no_sound_sentence(error: str) -> str:
+    """What the creator is told when QtMultimedia fails to import: the missing system library and
+    the command that installs it, where the error names one the studio knows."""
+    lib = system.library_in_error(error)
+    if lib is None:
+        return NO_SOUND
+    return (f"Playback is not available on this computer: the system library {lib.soname} is missing. "
+            f"Install it with `{system.install_command([lib])}` (Debian/Ubuntu); takes are still rendered and kept.")
 
 
 class Player(QObject):
@@ -90,7 +102,7 @@ class Player(QObject):
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
         except ImportError as exc:
-            return self._give_up(repr(exc))
+            return self._give_up(repr(exc), no_sound_sentence(str(exc)))
         if not QMediaDevices.audioOutputs():
             if not self._said_no_device:  # asked again next time: a device may be plugged in
                 self._said_no_device = True
@@ -108,10 +120,10 @@ class Player(QObject):
         self._media = media
         return True
 
-    def _give_up(self, detail: str) -> bool:
+    def _give_up(self, detail: str, sentence: str = NO_SOUND) -> bool:
         log.warning("playback unavailable: %s", detail)
         self._unavailable = True
-        self.problem.emit(NO_SOUND)
+        self.problem.emit(sentence)
         return False
 
     def _state_changed(self, state) -> None:
