@@ -52,6 +52,8 @@ class Change:
         if not self.applies:
             return f"{self.where}: {self.new}" + (f" ({self.detail})" if self.detail else "")
         before = "(none)" if self.old in (None, "") else self.old
+        if self.kind == "prompt":  # long: the new prompt first, what it replaces after
+            return f"{self.where}: {self.new} (was: {before})"
         return f"{self.where}: {before} → {self.new}"
 
     def to_dict(self) -> dict:

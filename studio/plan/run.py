@@ -65,6 +65,9 @@ class PlanQuote:
     cap: Decimal
     request: object = field(repr=False, default=None)
     voices: list = field(default_factory=list)
+    # The script as it was quoted, so the worker never reads the project while the creator edits it.
+    script: dict = field(default_factory=dict)  # line id -> text
+    scene_titles: dict = field(default_factory=dict)  # scene id -> title
 
     @property
     def fits(self) -> bool:
@@ -87,18 +90,18 @@ def quote_plan(project, registry, engine=None, direction: str = "") -> PlanQuote
     quote = engine.quote(request)
     budget = shared_budget(project.folder, project.manifest.budget)
     return PlanQuote(engine.id, engine.label, quote.money, request.input_tokens(), request.max_tokens, quote.paid,
-                     budget.remaining(), budget.cap, request, voices)
+                     budget.remaining(), budget.cap, request, voices, {line.id: line.text for line in project.lines},
+                     {s.id: s.title for s in project.scenes})
 
 
 def make_plan(project, registry, *, engine=None, direction: str = "", state=None, quote: PlanQuote | None = None) -> Plan:
-    """Worker side: the plan for the project as it is now, checked; not saved, not applied."""
+    """Worker side: the plan for the project as quoted, checked; not saved, not applied. Only the
+    folder and manifest are read here: what the model is sent was taken on the caller's thread."""
     state = state or NullState()
     engine = engine or planner(project, registry)
     quote = quote or quote_plan(project, registry, engine, direction)
     request = quote.request
     ledger, budget = project_ledger(project.folder), shared_budget(project.folder, project.manifest.budget)
-    scene_ids = [s.id for s in project.scenes]
-    line_ids = [line.id for line in project.lines]
     charged, usage, problems = Decimal(0), {}, []
     for attempt in (1, 2):
         state.set_progress(0.1 if attempt == 1 else 0.55, "Asking for a plan" if attempt == 1 else "Asking again")
@@ -120,12 +123,11 @@ def make_plan(project, registry, *, engine=None, direction: str = "", state=None
                 completion.text[:20000],
                 "That reply cannot be used as a plan:\n- " + "\n- ".join(problems)
                 + "\nAnswer again with one JSON object that follows the schema, and nothing else.")
-    reply, dropped = keep_known(reply, scene_ids, line_ids, quote.voices)
+    reply, dropped = keep_known(reply, quote.scene_titles, quote.script, quote.voices)
     state.set_progress(1.0, "Plan checked")
     return Plan(
         made=datetime.now(timezone.utc).isoformat(timespec="seconds"), engine=engine.id, model=request.model,
-        direction=direction.strip(), script={line.id: line.text for line in project.lines},
-        scene_titles={s.id: s.title for s in project.scenes}, reply=reply, dropped=dropped, usage=usage,
+        direction=direction.strip(), script=dict(quote.script), scene_titles=dict(quote.scene_titles), reply=reply, dropped=dropped, usage=usage,
         charged=f"{money(charged):f}",
     )
 

@@ -96,9 +96,10 @@ def plan_markdown(plan: Plan) -> str:
         out.append("")
     if reply.splits or reply.merges:
         out += ["## Suggestions", ""]
-        out += [f"- Split “{plan.script.get(s.line_id, s.line_id)}” into: {' / '.join(s.parts)}. {s.reason}".rstrip()
-                for s in reply.splits]
-        out += [f"- Merge {len(m.line_ids)} lines into “{m.text}”. {m.reason}".rstrip() for m in reply.merges]
+        out += [f"- Split “{plan.script.get(s.line_id, s.line_id)}” into: {' / '.join(s.parts)}"
+                + (f" ({s.reason})" if s.reason else "") for s in reply.splits]
+        out += [f"- Merge {len(m.line_ids)} lines into “{m.text}”" + (f" ({m.reason})" if m.reason else "")
+                for m in reply.merges]
         out.append("")
     if reply.notes:
         out += ["## Review notes", ""]
