@@ -113,8 +113,16 @@ class PlanDialog(QDialog):
         direction = self.direction.text()
         self.running = True
         self._busy(True, quote.sentence())
+        folder = project.folder
+
+        def work(state):  # on a worker: the call, the checks, and writing the plan's two files
+            from studio.plan.store import save_plan
+
+            plan = make_plan(project, registry, engine=engine, direction=direction, state=state, quote=quote)
+            return plan, save_plan(folder, plan)
+
         self.window.jobs.start(
-            lambda state: make_plan(project, registry, engine=engine, direction=direction, state=state, quote=quote),
+            work,
             JOB_KEY, "Planning", on_done=self._planned, on_error=self._failed, on_cancelled=self._cancelled,
             lane="io", on_progress=self._progress,
         )
@@ -124,17 +132,12 @@ class PlanDialog(QDialog):
         if message:
             self.status.setText(message)
 
-    def _planned(self, plan) -> None:
-        from studio.plan.store import save_plan
-
+    def _planned(self, result) -> None:
+        plan, path = result
         self._busy(False, "")
-        try:
-            path = save_plan(self.window.project.folder, plan)
-        except StudioError as exc:
-            return self._fail(exc)
         dropped = f" {len(plan.dropped)} item(s) named what the script does not have and were dropped." if plan.dropped else ""
         self.status.setText(f"Plan received and kept as {path.name} (charged ${plan.charged}).{dropped}")
-        self._fill_plans(select=path)
+        self._fill_plans(select=path, plan=plan)
 
     def _failed(self, exc) -> None:
         self._busy(False, "")
@@ -169,7 +172,7 @@ class PlanDialog(QDialog):
         super().reject()
 
     # -- the plan and its changes ------------------------------------------------------
-    def _fill_plans(self, select=None) -> None:
+    def _fill_plans(self, select=None, plan=None) -> None:
         from studio.plan.store import list_plans
 
         paths = list(reversed(list_plans(self.window.project.folder)))
@@ -181,8 +184,14 @@ class PlanDialog(QDialog):
         self.plans.setVisible(bool(paths))
         if paths:
             index = self.plans.findData(str(select)) if select is not None else 0
+            self.plans.blockSignals(True)
             self.plans.setCurrentIndex(max(0, index))
-            self._pick_plan()
+            self.plans.blockSignals(False)
+            if plan is not None and index >= 0:  # just made: no need to read it back
+                self.plan, self.plan_path = plan, str(select)
+                self.show_changes()
+            else:
+                self._pick_plan()
         else:
             self.summary.setText("No plan yet: ask for one.")
             self.apply_button.setEnabled(False)
