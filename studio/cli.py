@@ -14,6 +14,9 @@
     studio check PROJECT [--json]  self-check every chosen take against its line
     studio captions PROJECT --format srt|vtt [--out FILE] [--per-line]
     studio images PROJECT [--scenes N ...] [--json]   an image for every scene that has none
+    studio plan PROJECT [--engine NAME] [--direction TEXT] [--json] [--yes]   a plan from a planning model
+    studio plan PROJECT --apply [PLAN] [--only prompts,pronunciations,direction] [--yes] | --show [PLAN]
+    studio mcp PROJECT [--budget DOLLARS] [--http PORT]   an MCP server for outside agents (stdio)
     studio export PROJECT [--preset shorts|landscape|square] [--captions burn|srt|vtt|none] [--narration wav|mp3] [--captions-only srt|vtt]
 """
 
@@ -28,7 +31,8 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean",
+            "plan", "mcp")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +102,10 @@ def _headless(argv: list[str]) -> int:
     from studio.commands import clean as clean_command
 
     clean_command.add_parser(sub)
+    from studio.commands import mcp_server, plan as plan_command
+
+    plan_command.add_parser(sub)
+    mcp_server.add_parser(sub)
 
     args = parser.parse_args(argv)
     if args.command == "render" and args.lines and args.scenes:
@@ -113,6 +121,10 @@ def _headless(argv: list[str]) -> int:
         parser.error("--scenes goes with --final; draft images of scenes come from `studio images`")
     if args.command == "clean":
         return clean_command.run(args)
+    if args.command == "plan":
+        return plan_command.run(args)
+    if args.command == "mcp":
+        return mcp_server.run(args)
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":

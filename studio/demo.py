@@ -22,4 +22,7 @@ def demo_folder(target: Path | None = None) -> Path:
         for item in TEMPLATE.iterdir():
             if item.is_file() and not (target / item.name).exists():
                 shutil.copy2(item, target / item.name)
+            elif item.name == ".stitch" and not (target / item.name).exists():
+                # The lines' ids and a recorded plan, so Tools ▸ Plan… ▸ Apply works offline.
+                shutil.copytree(item, target / item.name)
     return target

@@ -23,7 +23,7 @@ from studio.errors import StudioError
 BUILT_IN = Path(__file__).resolve().parents[2] / "resources" / "prices.json"
 MICRO = Decimal("0.000001")
 RECHECK_SECONDS = 1.0  # how stale an edit of the creator's price file may be
-UNITS = ("character", "image", "audio minute")
+UNITS = ("character", "image", "audio minute", "token")
 
 
 class PriceError(StudioError):
@@ -59,6 +59,9 @@ class Usage:
     size: str = ""
     quality: str = ""
     audio_seconds: float = 0.0
+    input_tokens: int = 0  # a language model's (planning): what was sent, what came back,
+    output_tokens: int = 0
+    cached_tokens: int = 0  # and how many of the input tokens the provider read from its cache
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -79,8 +82,16 @@ class Price:
     sizes: dict = field(default_factory=dict)  # "1024x1024" or "hd 1024x1024" -> Decimal
     checked: str = ""
     source: str = ""
+    rates: dict = field(default_factory=dict)  # per token kind: "input", "output", "cached_input" -> Decimal
 
     def cost(self, usage: Usage) -> Decimal:
+        if self.unit == "token":
+            cached = min(usage.cached_tokens, usage.input_tokens)
+            rate = self.rates.get
+            total = (rate("input", Decimal(0)) * (usage.input_tokens - cached)
+                     + rate("cached_input", rate("input", Decimal(0))) * cached
+                     + rate("output", Decimal(0)) * usage.output_tokens)
+            return money(total / self.per)
         if self.unit == "character":
             return money(self.amount * usage.characters / self.per)
         if self.unit == "audio minute":
@@ -203,6 +214,7 @@ class PriceTable:
                 {k: Decimal(str(v)) for k, v in entry.get("sizes", {}).items()},
                 str(entry.get("checked", "")),
                 str(entry.get("source", "")),
+                {k: Decimal(str(entry[k])) for k in ("input", "output", "cached_input") if k in entry},
             )
         except (KeyError, ValueError, TypeError, InvalidOperation, AttributeError):
             raise PriceError(

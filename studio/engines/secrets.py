@@ -19,13 +19,14 @@ KEYRING_SERVICE = "stitch-studio"
 _ENV = {
     "openai": ("STITCH_OPENAI_API_KEY", "OPENAI_API_KEY"),
     "elevenlabs": ("STITCH_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY", "XI_API_KEY"),
+    "anthropic": ("STITCH_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY"),
 }
-_NAMES = {"openai": "OpenAI", "elevenlabs": "ElevenLabs"}
+_NAMES = {"openai": "OpenAI", "elevenlabs": "ElevenLabs", "anthropic": "Anthropic"}
 
 # Shapes of keys a server may echo back in part ("sk-proj-****abcd") or that a
 # creator pasted into a field by mistake; redacted even when they are not our key.
 _KEY_SHAPES = re.compile(
-    r"(?i)\b(?:sk|xi|sk_|rk)-[A-Za-z0-9_\-*.]{6,}"
+    r"(?i)\b(?:sk|xi|sk_|rk)-[A-Za-z0-9_\-*.]{6,}"  # sk-ant-... (Anthropic) too
     r"|\bsk_[A-Za-z0-9]{16,}"
     r"|(?<=Bearer )[A-Za-z0-9_\-.~+/=*]{8,}"
 )

@@ -79,6 +79,8 @@ def cost_report(project, registry) -> CostReport:
     report = CostReport(spent, cap, cap - spent, ledger.totals("task"), ledger.totals("engine"))
     prices = PriceTable.load()
     for task in TASKS:
+        if task == "plan":  # a plan is thinking, not a draft of an asset: nothing to compare
+            continue
         _, final = project.manifest.route(task)
         if not final:
             continue

@@ -328,6 +328,8 @@ def render_paid(
             amount, source = quote.money, "estimate"
         if not quote.paid:
             amount, source = Decimal(0), "free"
+        if isinstance(info.get("usage"), dict):  # what the provider reported using (a model's tokens)
+            base["usage"] = Usage.from_dict(info["usage"]).to_dict()
         ledger.append(Entry(**base, seconds=seconds, charged=amount, charge_source=source))
         return result
 

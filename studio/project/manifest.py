@@ -28,8 +28,10 @@ FORMATS = ("16:9", "9:16", "1:1")
 SPEED_RANGE = (0.5, 2.0)
 # Each task names a draft engine (free, local, used all the time) and a final one
 # (premium, used only when the creator asks); "" means none.
-TASKS = ("tts", "stt", "image", "cleanup")
-DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", "")}
+# "plan": a language model that plans the work (draft: a local one, final: a frontier one).
+TASKS = ("tts", "stt", "image", "cleanup", "plan")
+DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", ""),
+                  "plan": ("", "")}
 # Settings that would be a secret: keys live in the OS keyring, never in a project.
 _SECRET_WORDS = ("key", "token", "secret", "password")
 
@@ -105,6 +107,8 @@ class Manifest:
     image_final: str = ""
     cleanup_draft: str = DEFAULT_ROUTES["cleanup"][0]
     cleanup_final: str = ""
+    plan_draft: str = DEFAULT_ROUTES["plan"][0]
+    plan_final: str = ""
     budget: float = 0.0  # dollars; a hard cap on what final renders may spend
     # `[engines.<id>]` tables: base_url, model, voice... handed to that engine as it is made.
     engines: dict = field(default_factory=dict)

@@ -9,6 +9,7 @@ The UI and the CLI both go through this class; it knows nothing about Qt.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -274,6 +275,26 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             raise ProjectError("That take was not made for this line; choose one of this line's own takes.")
         self._change_settings(line_id, "Choose take", chosen=take_id)
 
+    @contextmanager
+    def one_step(self, label: str):
+        """Every edit made inside is one undo step called `label` (an applied plan); if one of
+        them refuses, all of them are taken back and nothing is left half-done."""
+        if self.__dict__.get("_step") is not None:  # already inside one: it is part of that step
+            yield
+            return
+        before = self._state()
+        self._step = [False]
+        try:
+            yield
+        except BaseException:
+            self._step = None
+            self._restore(before)
+            raise
+        changed, self._step = self._step[0], None
+        if changed:
+            self._history.push(label, before, self._state())
+            self._emit("script", None)
+
     def undo(self) -> bool:
         return self._restore(self._history.undo())
 
@@ -376,9 +397,14 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         return _State(self._doc.copy(), dict(self._settings), self._retired, book, self._trashed, self._image_state())
 
     def _edit(self, label: str, change, merge_key: str | None = None, event=("script", None)) -> None:
-        before = self._state()
+        step = self.__dict__.get("_step")
+        before = self._state() if step is None else None
         change()
         self._write_voicebook()
+        if step is not None:  # inside `one_step`: that step is pushed when it ends
+            step[0] = True
+            self._touch()
+            return
         self._history.push(label, before, self._state(), merge_key)
         self._touch()
         self._emit(*event)

@@ -90,6 +90,10 @@ def build_menus(window) -> Actions:
     tools = bar.addMenu("&Tools")
     models = action(tools, "&Models…", lambda: models_window.show_models(window),
                     tip="The models on this machine: download, remove, register a folder")
+    from studio.ui import plan_dialog
+
+    action(tools, "&Plan…", lambda: plan_dialog.open_plan(window), "Ctrl+Shift+P",
+           tip="A language model plans prompts, pronunciations and line direction; apply what you choose")
 
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
                    delete_line, play_line, stop, render_all,

@@ -1,0 +1,146 @@
+"""A plan applied to a project: item by item, one undo step, exactly the changed assets stale."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from studio.engines.base import NullState
+from studio.jobs.pipeline import Voicing
+from studio.plan.diff import apply, diff, premium_cost
+from studio.plan.schema import Plan, Reply
+from studio.plan.store import find_plan, list_plans, load_plan, save_plan
+
+from .fakes import good_reply
+
+
+def a_plan(project, **kw) -> Plan:
+    return Plan(engine="openai-chat", model="test", reply=Reply.model_validate(good_reply(project, **kw)),
+                script={line.id: line.text for line in project.lines}, scene_titles={s.id: s.title for s in project.scenes})
+
+
+def render_all(project, registry):
+    voicing = Voicing(project, registry)
+    for line_id in voicing.lines_to_render():
+        voicing.commit(voicing.render_line(line_id, NullState()))
+    return voicing
+
+
+def states(voicing):
+    return {line.id: voicing.line_state(line.id) for line in voicing.project.lines}
+
+
+def test_the_diff_lists_each_change_with_old_and_new(project):
+    found = diff(project, a_plan(project))
+    kinds = [c.kind for c in found.changes]
+    assert kinds.count("prompt") == 3 and kinds.count("pronunciation") == 1 and kinds.count("speed") == 1
+    prompt = next(c for c in found.changes if c.kind == "prompt")
+    assert prompt.old == project.scene_prompt(prompt.target) and prompt.new.endswith("watercolour")
+    assert prompt.detail == "text, watermark"  # the negative prompt rides along
+    speed = next(c for c in found.changes if c.kind == "speed")
+    assert speed.sentence().endswith("1× → 0.9×")
+    assert [c.kind for c in found.suggestions] == ["pause"] and len(found.notes) == 1
+    assert found.missing == []
+
+
+def test_applying_marks_exactly_the_changed_lines_and_scenes_stale_and_undo_restores_all(project, registry):
+    voicing = render_all(project, registry)
+    assert set(states(voicing).values()) == {"draft"}
+    before = (project.pronunciations(), {s.id: project.scene_prompt(s.id) for s in project.scenes},
+              {line.id: project.speed_of(line.id) for line in project.lines})
+    steps = project.undo_label
+    done = apply(project, a_plan(project, speed_line=4), registry=registry)
+    # "Kokoro" is said by lines 1 and 4; line 5 gets a new speed; every scene a new prompt.
+    lines = project.lines
+    assert sorted(done.stale_lines) == sorted([lines[0].id, lines[3].id, lines[4].id])
+    assert done.stale_scenes == [s.id for s in project.scenes]
+    now = states(voicing)
+    assert {i for i, s in now.items() if s == "stale"} == set(done.stale_lines)
+    assert {i for i, s in now.items() if s == "draft"} == {lines[1].id, lines[2].id}
+    assert project.pronunciations() == {"kokoro": "KOH-koh-roh"} and project.speed_of(lines[4].id) == 0.9
+    assert project.undo_label == "Apply plan"
+    assert project.undo()  # one step takes it all back
+    assert (project.pronunciations(), {s.id: project.scene_prompt(s.id) for s in project.scenes},
+            {line.id: project.speed_of(line.id) for line in project.lines}) == before
+    assert set(states(voicing).values()) == {"draft"} and project.undo_label == steps
+    assert project.redo() and project.pronunciations() == {"kokoro": "KOH-koh-roh"}
+
+
+def test_re_rendering_after_a_plan_renders_only_what_changed(project, registry, sine_engine):
+    voicing = render_all(project, registry)
+    apply(project, a_plan(project), registry=registry)
+    sine_engine.texts.clear()
+    render_all(project, registry)
+    assert sorted(sine_engine.texts) == sorted([project.lines[0].text, project.lines[3].text])
+
+
+def test_applying_the_same_plan_twice_changes_nothing_the_second_time(project, registry):
+    plan = a_plan(project)
+    first = apply(project, plan, registry=registry)
+    assert first.applied and "Applied 5 changes" in first.sentence()
+    label = project.undo_label
+    second = apply(project, plan, registry=registry)
+    assert second.applied == [] and second.stale_lines == [] and second.stale_scenes == []
+    assert "already follows" in second.sentence()
+    assert diff(project, plan).changes == [] and diff(project, plan).unchanged == 5
+    assert project.undo_label == label  # the second apply pushed no step of its own
+    project.undo()
+    assert project.pronunciations() == {}
+
+
+def test_only_some_parts_or_chosen_items(project):
+    plan = a_plan(project)
+    done = apply(project, plan, only={"pronunciations"})
+    assert [c.kind for c in done.applied] == ["pronunciation"]
+    assert all(project.prompt_and_source(s.id)[1] != "panel" for s in project.scenes)
+    one = next(c for c in diff(project, plan).changes if c.kind == "prompt")
+    done = apply(project, plan, chosen=[one.id])
+    assert [c.id for c in done.applied] == [one.id] and done.stale_scenes == [one.target]
+    with pytest.raises(Exception, match="no part of a plan called"):
+        apply(project, plan, only={"voices"})
+
+
+def test_a_plan_for_an_older_script_applies_to_the_lines_that_still_match(project, registry):
+    plan = a_plan(project, speed_line=4)
+    gone = project.lines[4]
+    project.delete_line(gone.id)
+    done = apply(project, plan, registry=registry)
+    assert len(done.missing) == 1 and "Thanks for watching" in done.missing[0]
+    assert {c.kind for c in done.applied} == {"prompt", "pronunciation"}
+
+
+def test_a_refusal_half_way_leaves_nothing_applied(project, monkeypatch):
+    plan = a_plan(project)
+    real = project.set_pronunciation
+
+    def broken(word, value):
+        real(word, value)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(project, "set_pronunciation", broken)
+    with pytest.raises(OSError):
+        apply(project, plan)
+    assert project.pronunciations() == {}
+    assert all(project.prompt_and_source(s.id)[1] != "panel" for s in project.scenes)
+
+
+def test_plans_are_saved_as_json_and_markdown_and_read_back(project):
+    plan = a_plan(project)
+    path = save_plan(project.folder, plan)
+    assert path.parent == project.folder / ".stitch" / "plans" and path.suffix == ".json"
+    assert path.with_suffix(".md").read_text().startswith("# Plan by openai-chat")
+    assert "KOH-koh-roh" in path.with_suffix(".md").read_text()
+    assert load_plan(path) == plan and find_plan(project.folder) == path
+    second = save_plan(project.folder, plan)
+    assert list_plans(project.folder) == [path, second]
+    assert json.loads(path.read_text())["schema"] == "stitch-plan/1"
+    path.write_text('{"schema": "stitch-plan/1", "reply": {"scenes": [{"scene_id": 3}]}}')
+    with pytest.raises(Exception, match="does not follow the plan's schema"):
+        load_plan(path)
+
+
+def test_premium_cost_of_what_became_stale(project, registry):
+    done = apply(project, a_plan(project), registry=registry)
+    said = premium_cost(project, registry, done.stale_lines, done.stale_scenes)
+    assert said.money is None and "no final engine" in said.sentence

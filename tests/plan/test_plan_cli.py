@@ -1,0 +1,69 @@
+"""`studio plan` and `studio cost` from the terminal, against a fake local planning server."""
+
+from __future__ import annotations
+
+import json
+
+from studio.cli import main
+from studio.plan.store import list_plans
+
+from .fakes import good_reply
+
+
+def routed(project, chat):
+    project.manifest.plan_final = "openai-chat"
+    project.manifest.set_engine_settings("openai-chat", {"base_url": f"{chat.url}/v1", "model": "llama3.2"})
+    project.save()
+    folder = project.folder
+    return folder
+
+
+def test_plan_show_apply_and_cost(project, chat, capsys):
+    chat.replies.append(json.dumps(good_reply(project)))
+    folder = routed(project, chat)
+    project.close()
+    assert main(["plan", str(folder), "--direction", "calm, for 12-year-olds, watercolour look"]) == 0
+    said = capsys.readouterr().out
+    assert "free (this server is not billed)" in said and "Changes (apply with --apply)" in said
+    assert "The word “Kokoro”: (none) → KOH-koh-roh" in said and "Review notes" in said
+    [path] = list_plans(folder)
+    assert path.with_suffix(".md").is_file()
+    assert "calm, for 12-year-olds" in chat.hits[-1].json()["messages"][1]["content"]
+
+    assert main(["plan", str(folder), "--show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["plan"] == path.name and len(shown["changes"]) == 5
+
+    assert main(["plan", str(folder), "--apply", "--only", "pronunciations", "--yes"]) == 0
+    said = capsys.readouterr().out
+    assert "1 change(s) to apply" in said and "Applied 1 change: 2 lines and 0 scenes" in said
+    assert json.loads((folder / ".stitch" / "pronunciation.json").read_text())["entries"] == {"kokoro": "KOH-koh-roh"}
+
+    assert main(["plan", str(folder), "--apply", path.name, "--yes", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert len(done["applied"]) == 4 and len(done["stale_scenes"]) == 3
+    assert main(["plan", str(folder), "--apply", "--yes"]) == 0
+    assert "already follows this plan" in capsys.readouterr().out
+
+    assert main(["cost", str(folder), "--json"]) == 0
+    cost = json.loads(capsys.readouterr().out)
+    assert cost["by_task"]["plan"]["renders"] == 1 and cost["by_task"]["plan"]["charged"] == "0.000000"
+
+
+def test_asking_is_needed_for_a_paid_plan_and_no_answer_sends_nothing(project, chat, paid, capsys, monkeypatch):
+    folder = routed(project, chat)
+    project.manifest.budget = 1.0
+    project.manifest.set_engine_settings("openai-chat", {"base_url": f"{chat.url}/v1", "model": "gpt-4.1-mini"})
+    project.save()
+    project.close()
+    monkeypatch.setattr("builtins.input", lambda prompt: (_ for _ in ()).throw(EOFError))
+    assert main(["plan", str(folder)]) == 1
+    assert "Nothing was sent." in capsys.readouterr().out and chat.hits == []
+
+
+def test_no_planning_engine_is_one_sentence(project, capsys):
+    project.close()
+    assert main(["plan", str(project.folder)]) == 2
+    assert "no planning engine" in capsys.readouterr().err
+    assert main(["plan", str(project.folder), "--show"]) == 2
+    assert "has no plan yet" in capsys.readouterr().err
