@@ -122,6 +122,7 @@ def test_a_stale_process_never_drops_the_other_ones_takes(premium, sine_registry
     drafter.close()
     lines = _voiced_lines(premium)
     FIGURES["cases"] += 1
+    FIGURES["faults"] += 1
     FIGURES["lost"] += _check(premium, lines, finals=True, fake=fake)
     FIGURES["survived"] += 1
     # and the next final pays nothing
@@ -134,6 +135,7 @@ def test_a_draft_and_a_final_render_at_once_lose_nothing_and_pay_once(premium, f
     results = _finish([_spawn("render", premium), _spawn("final", premium)])
     assert all(rc == 0 for rc, _, _ in results), results
     FIGURES["cases"] += 1
+    FIGURES["faults"] += 1  # a second process at once
     FIGURES["lost"] += _check(premium, lines, finals=True, fake=fake)
     FIGURES["survived"] += 1
     # a rerun of both finds everything: nothing rendered, nothing sent
@@ -148,6 +150,7 @@ def test_three_processes_two_drafts_and_a_final_render_each_line_once(premium, f
     results = _finish([_spawn("render", premium), _spawn("render", premium), _spawn("final", premium)])
     assert all(rc == 0 for rc, _, _ in results), results
     FIGURES["cases"] += 1
+    FIGURES["faults"] += 2
     FIGURES["lost"] += _check(premium, lines, finals=True, fake=fake)
     FIGURES["survived"] += 1
     waited = [err for _, _, err in results if "Another studio process (pid" in err]
@@ -160,6 +163,7 @@ def test_two_draft_renders_do_not_both_render_everything(demo_project):
     results = _finish([_spawn("render", demo_project), _spawn("render", demo_project)])
     assert all(rc == 0 for rc, _, _ in results), results
     FIGURES["cases"] += 1
+    FIGURES["faults"] += 1
     FIGURES["lost"] += _check(demo_project, lines, finals=False)
     FIGURES["survived"] += 1
     reported = sum(out.count("SAVED") for _, out, _ in results)
