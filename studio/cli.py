@@ -108,6 +108,7 @@ def _headless(argv: list[str]) -> int:
     mcp_server.add_parser(sub)
 
     args = parser.parse_args(argv)
+    _tell_other_processes(args)
     if args.command == "render" and args.lines and args.scenes:
         parser.error("--lines or --scenes, one at a time: final voice takes and final scene images are priced apart")
     if args.command == "render" and args.final and args.scenes:
@@ -150,16 +151,28 @@ def _headless(argv: list[str]) -> int:
     return _models(args)
 
 
+def _tell_other_processes(args) -> None:
+    """Say what this process is doing (for another studio on the same project), and print
+    on stderr when it waits for one."""
+    from studio.project import lock
+
+    lock.describe(f"studio {args.command}" + (" --final" if getattr(args, "final", False) else ""))
+    lock.on_wait = lambda sentence: print(f"studio: {sentence}", file=sys.stderr, flush=True)
+
+
 def render_project(folder: Path, *, as_json: bool = False, script: str | None = None, registry=None, out=None) -> int:
     """Render every line whose chosen take is not current; reuse cached takes."""
     from studio.engines.base import NullState
     from studio.engines.registry import EngineRegistry
+    from studio.jobs.adopt import adopt_orphans
+    from studio.project.paths import is_inside
     from studio.jobs.pipeline import Voicing
     from studio.project.project import Project
 
     out = out or sys.stdout
     project = Project.open(folder, script=script)
     voicing = Voicing(project, registry or EngineRegistry())
+    adopt_orphans(voicing)  # takes a killed or concurrent render finished but never recorded
     lines = project.lines
     started = time.perf_counter()
     counts = {"rendered": 0, "cached": 0, "current": 0, "failed": 0, "empty": 0}
@@ -174,7 +187,8 @@ def render_project(folder: Path, *, as_json: bool = False, script: str | None = 
                     request = voicing.request_for(line.id)
                     record["engine"] = request.engine
                     chosen = project.chosen_take(line.id)
-                    if chosen is not None and chosen.cache_key == request.cache_key() and (project.folder / chosen.path).exists():
+                    if chosen is not None and chosen.cache_key == request.cache_key() and is_inside(project.folder, chosen.path) \
+                            and (project.folder / chosen.path).exists():
                         record.update(status="current", take=chosen.path, cached=True)
                     else:
                         if not as_json:
@@ -344,10 +358,12 @@ def _listening_agreed(listener, audio: list, args, out, ask=None) -> bool:
 
 
 def _captions(project, args, out) -> int:
+    from studio.project.paths import refuse_writing_through_link
     from studio.render.captions import line_cues, write_captions
 
     if args.per_line:
         folder = Path(args.out) if args.out else project.folder / "exports" / "captions"
+        refuse_writing_through_link(project.folder, folder / "x")
         for line_id, cues in line_cues(project).items():
             write_captions(folder / f"{line_id}.{args.format}", cues, args.format)
         print(f"Captions for each line written to {folder}.", file=out)
@@ -355,6 +371,7 @@ def _captions(project, args, out) -> int:
     from studio.render.from_project import build_timeline, timeline_cues
 
     target = Path(args.out) if args.out else project.folder / "exports" / f"captions.{args.format}"
+    refuse_writing_through_link(project.folder, target)
     # Timed on the project's timeline, with the creator's moves and gaps, as the export is.
     cues = timeline_cues(project, build_timeline(project))
     if not cues:

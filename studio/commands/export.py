@@ -80,13 +80,18 @@ def run(args, *, render=None, registry=None, out=None, err=None) -> int:
 def _target(project, args, preset: str) -> Path:
     if args.out:
         return Path(args.out).expanduser().absolute()
+    from studio.project.paths import refuse_writing_through_link
+
     name = _slug(project.manifest.title or Path(project.folder).name)
     exports = Path(project.folder) / "exports"
     if args.narration:
-        return exports / f"{name}-narration.{args.narration}"
-    if args.captions_only:
-        return exports / f"{name}.{args.captions_only}"
-    return exports / f"{name}-{preset}.mp4"
+        target = exports / f"{name}-narration.{args.narration}"
+    elif args.captions_only:
+        target = exports / f"{name}.{args.captions_only}"
+    else:
+        target = exports / f"{name}-{preset}.mp4"
+    refuse_writing_through_link(project.folder, target)  # exports/ linked elsewhere: said before any work
+    return target
 
 
 def _slug(title: str) -> str:

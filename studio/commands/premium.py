@@ -55,6 +55,7 @@ def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=N
     from studio.engines.base import NullState
     from studio.engines.registry import EngineRegistry
     from studio.jobs.pipeline import Voicing
+    from studio.jobs.adopt import adopt_orphans
     from studio.jobs.premium import quote_final
     from studio.project.project import Project
 
@@ -62,6 +63,7 @@ def render_final(folder: Path, *, lines=None, yes=False, as_json=False, script=N
     project = Project.open(folder, script=script)
     try:
         voicing = Voicing(project, registry or EngineRegistry())
+        adopt_orphans(voicing)  # a paid take a killed or concurrent render never recorded: not paid again
         ids = pick_lines(project, lines)
         quote = quote_final(voicing, ids)
         if not _agreed(quote, voicing.budget, yes=yes, as_json=as_json, out=out, ask=ask):

@@ -11,6 +11,7 @@ import io
 import time
 import uuid
 import wave
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from studio.engines.lexicon import with_lexicon
 from studio.errors import EngineError, StudioError
 from studio.jobs.ledger import Budget, project_ledger, shared_budget
 from studio.jobs.selfcheck import keep_engine_timings
+from studio.project.paths import may_delete, refuse_studio_links
 from studio.project.storage import atomic_write_bytes
 from studio.project.takes import Take
 
@@ -160,16 +162,42 @@ def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: S
     if existing is not None:
         take = existing if existing.line_id == line_id else _record(line_id, request, existing.path, existing.duration, existing.sample_rate, existing.g2p, existing.seconds, tier)
         return LineRender(line_id, request, take, cached=True, seconds=0.0)
+    found = finished_file(folder, key)
+    if found is not None:
+        # Rendered by another process (or by one killed before it recorded the take): the
+        # file is named by the request, so it is this very audio; it is recorded, not redone.
+        relative, duration, rate = found
+        return LineRender(line_id, request, _record(line_id, request, relative, duration, rate, request.g2p, 0.0, tier),
+                          cached=True, seconds=0.0)
 
     started = time.perf_counter()
     audio = engine.synthesize(request, state)
     check_cancelled(state)
     relative = f"{RENDERS}/{key[:20]}.wav"
+    refuse_studio_links(folder, RENDERS)  # never write the take to where a link points
     atomic_write_bytes(folder / relative, encode_wav(audio))
     keep_engine_timings(folder, key, audio.info)
     seconds = time.perf_counter() - started
     take = _record(line_id, request, relative, audio.duration, audio.sample_rate, audio.info.get("g2p", request.g2p), seconds, tier)
     return LineRender(line_id, request, take, cached=False, seconds=seconds)
+
+
+def finished_file(folder, cache_key: str) -> tuple[str, float, int] | None:
+    """(relative path, duration, sample rate) of a complete take file of this request in
+    renders/ that no record may know yet; None when there is none (or it is not the studio's:
+    a link, or not a WAV file)."""
+    relative = f"{RENDERS}/{cache_key[:20]}.wav"
+    path = Path(folder) / relative
+    if not may_delete(folder, path):  # the same proof of ownership a delete needs
+        return None
+    try:
+        with wave.open(str(path), "rb") as w:
+            frames, rate = w.getnframes(), w.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return None
+    if rate <= 0 or frames <= 0:
+        return None
+    return relative, round(frames / rate, 3), rate
 
 
 def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, seconds, tier="draft") -> Take:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from studio.engines.prices import format_money, money
 from studio.errors import Cancelled
 from studio.jobs.ledger import Budget, Ledger, render_paid
+from studio.project.lock import render_lock
 
 if TYPE_CHECKING:
     from studio.jobs.pipeline import LineRender, Voicing
@@ -45,12 +46,21 @@ def render_recorded(
     ledger: Ledger, budget: Budget, folder, takes, line_id: str, request, engine, state, tier: str
 ) -> "LineRender":
     """Worker side: render (or reuse) one line's take with `engine` and record it in the ledger."""
-    from studio.jobs.pipeline import render_speech
+    from studio.jobs.pipeline import finished_file, render_speech
 
-    if not is_hosted(engine) or takes.find_by_key(request.cache_key()) is not None:
-        result = render_speech(folder, takes, line_id, request, engine, state, tier=tier)
-        ledger.record_render(request, tier=tier, seconds=result.seconds, cached=result.cached, ref=line_id)
-        return result
+    key = request.cache_key()
+    # Held while this request renders: another process (or thread) wanting the same audio
+    # waits, then finds the file on disk instead of rendering, and paying for, it again.
+    with render_lock(folder, key, getattr(state, "is_cancelled", None)):
+        if not is_hosted(engine) or takes.find_by_key(key) is not None or finished_file(folder, key) is not None:
+            result = render_speech(folder, takes, line_id, request, engine, state, tier=tier)
+            ledger.record_render(request, tier=tier, seconds=result.seconds, cached=result.cached, ref=line_id)
+            return result
+        return _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier)
+
+
+def _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier) -> "LineRender":
+    from studio.jobs.pipeline import render_speech
 
     quote = engine.quote(request)
     watched = _Watched(engine)
@@ -102,11 +112,14 @@ class FinalQuote:
 
 def quote_final(voicing: "Voicing", line_ids: list[str]) -> FinalQuote:
     """Price a final render of `line_ids` without sending anything (cached takes are free)."""
+    from studio.jobs.pipeline import finished_file
+
     engine = voicing.final_engine()
     total, send, cached = Decimal(0), [], []
     for line_id in line_ids:
         request = voicing.request_for(line_id, tier="final")
-        if voicing.project.takes.find_by_key(request.cache_key()) is not None:
+        if voicing.project.takes.find_by_key(request.cache_key()) is not None or finished_file(
+                voicing.project.folder, request.cache_key()) is not None:
             cached.append(line_id)
             continue
         send.append(line_id)

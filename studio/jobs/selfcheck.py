@@ -26,6 +26,7 @@ from studio.jobs.ledger import Budget, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
 from studio.project.checks import TakeCheck, write_check
 from studio.project.leftovers import TIMINGS_DIR
+from studio.project.paths import inside_project
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
@@ -114,7 +115,7 @@ def hear(engine, audio, state: TaskState, *, seconds: float, budget: Budget | No
 
 def take_audio(folder: Path, take: Take):
     """The take's sound as Whisper hears it: its file, or its stretch of a longer recording."""
-    path = Path(folder) / take.path
+    path = inside_project(Path(folder), take.path, "The take's audio file")
     if not take.offset and take.tier != "recording":
         return path
     from studio.engines.media import decode_audio

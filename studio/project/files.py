@@ -7,14 +7,15 @@ the same state (`_doc`, `_settings`, `_retired`, `_file`, `_history`, ...) that
 
 from __future__ import annotations
 
-from studio.errors import ProjectError
-from studio.project import session
+from studio.errors import ProjectError, StorageError
+from studio.project import lock, session
 from studio.project.leftovers import clear_stale_previews
-from studio.project.lines import LINES_FILE, NO_SETTINGS, LineBook, RetiredLine, attach_ids, payload
+from studio.project.lines import LINES_FILE, NO_SETTINGS, LineBook, LineSettings, RetiredLine, attach_ids, payload
+from studio.project.lock import records_lock
 from studio.project.script import ScriptDocument
 from studio.project.scriptfile import DiskScript
 from studio.project.session import Recovery
-from studio.project.storage import atomic_write_json
+from studio.project.storage import atomic_write_json, read_json
 
 
 class ProjectFiles:
@@ -55,7 +56,9 @@ class ProjectFiles:
         if self._recovery is None:
             session.remove_autosave(self.folder)
         session.remove_lock(self.folder)
-        clear_stale_previews(self.folder)
+        lock.let_go_open(self.folder)
+        if not lock.open_elsewhere(self.folder) and not session.lock_is_live(self.folder):
+            clear_stale_previews(self.folder)  # no other studio is streaming into them
         self._observers.clear()
 
     def recovery(self) -> Recovery | None:
@@ -126,12 +129,39 @@ class ProjectFiles:
         return list(zip(self._doc.line_ids(), self._doc.line_texts()))
 
     def _write_lines(self) -> None:
-        """Write lines.json if it would change; what it holds then counts as saved."""
-        lines = self._lines_payload()
-        if lines != self._written_lines or not (self.folder / LINES_FILE).exists():
-            atomic_write_json(self.folder / LINES_FILE, lines)
+        """Write lines.json if it would change; what it holds then counts as saved. Another
+        process's changes to it since this one last read it are merged in, not overwritten."""
+        with records_lock(self.folder):
+            try:
+                disk = read_json(self.folder / LINES_FILE, default=None)
+            except StorageError:
+                disk = None  # damaged: written afresh from what this project knows
+            if isinstance(disk, dict) and self._written_lines is not None and disk != self._written_lines:
+                self._merge_settings(LineBook.from_payload(self._written_lines), LineBook.from_payload(disk))
+            lines = self._lines_payload()
+            if lines != disk or not (self.folder / LINES_FILE).exists():
+                atomic_write_json(self.folder / LINES_FILE, lines)
             self._written_lines = lines
         self._saved_settings = dict(self._settings)
+
+    def _merge_settings(self, base: LineBook, theirs: LineBook) -> None:
+        """Three-way merge per line and field: what this process changed since `base` wins,
+        what the other process changed is taken, so neither loses the other's choices."""
+        merged = dict(self._settings)
+        for line_id in self._doc.line_ids():
+            mine = self._settings.get(line_id, NO_SETTINGS)
+            was = base.settings.get(line_id, NO_SETTINGS)
+            other = theirs.settings.get(line_id, NO_SETTINGS)
+            wanted = LineSettings(*(m if m != b else o for m, b, o in (
+                (mine.voice, was.voice, other.voice), (mine.speed, was.speed, other.speed),
+                (mine.chosen, was.chosen, other.chosen))))
+            if wanted == NO_SETTINGS:
+                merged.pop(line_id, None)
+            else:
+                merged[line_id] = wanted
+        if merged != self._settings:
+            self._settings = merged
+            self._touch()
 
     def _load(self, disk: DiskScript) -> None:
         doc = ScriptDocument.parse(disk.text, self._kind)

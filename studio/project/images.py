@@ -22,9 +22,12 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from studio.errors import ProjectError
+from studio.errors import ProjectError, StudioError
 from studio.project.folder import creator_files
+from studio.project.lock import records_lock
 from studio.project.manifest import safe_path
+from studio.project.paths import is_inside
+from studio.project.takes import file_signature
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.trash import TRASH_DIR, TakeBin
 
@@ -81,18 +84,21 @@ class ImageTakeStore:
         self.folder = Path(folder)
         self._path = self.folder / IMAGES_FILE
         self._lock = threading.Lock()
-        data = read_json(self._path, default={})
-        records = data.get("takes", []) if isinstance(data, dict) else []
-        self._takes = [ImageTake.from_dict(r) for r in records if isinstance(r, dict) and r.get("id")]
+        self._signature = None
+        self._load()
 
     def add(self, take: ImageTake) -> None:
-        with self._lock:
+        with records_lock(self.folder), self._lock:
+            self._load()  # what another process recorded meanwhile is kept
+            if any(t.id == take.id for t in self._takes):
+                return
             self._write(self._takes + [take])  # the disk first: a refusal leaves the store as the file says
             self._takes.append(take)
 
     def remove(self, take_ids) -> list[ImageTake]:
         """Forget these takes (their files are left where they are); returns the ones that were here."""
-        with self._lock:
+        with records_lock(self.folder), self._lock:
+            self._load()
             gone = [t for t in self._takes if t.id in take_ids]
             if gone:
                 kept = [t for t in self._takes if t.id not in take_ids]
@@ -101,7 +107,8 @@ class ImageTakeStore:
             return gone
 
     def set_pinned(self, take_id: str, pinned: bool) -> ImageTake:
-        with self._lock:
+        with records_lock(self.folder), self._lock:
+            self._load()
             index = next((i for i, t in enumerate(self._takes) if t.id == take_id), None)
             if index is None:
                 raise ProjectError("That image is no longer in the project; pick another one.")
@@ -111,13 +118,32 @@ class ImageTakeStore:
             self._takes = takes
             return takes[index]
 
+    def _load(self) -> None:
+        signature = file_signature(self._path)
+        data = read_json(self._path, default={})
+        records = data.get("takes", []) if isinstance(data, dict) else []
+        records = [r for r in records if isinstance(r, dict) and r.get("id")] if isinstance(records, list) else []
+        # A picture whose path leads outside the folder is kept in the file but never shown or used.
+        self._refused = [r for r in records if not is_inside(self.folder, r.get("path"))]
+        self._takes = [ImageTake.from_dict(r) for r in records if is_inside(self.folder, r.get("path"))]
+        self._signature = signature
+
+    def _catch_up(self) -> None:
+        if file_signature(self._path) != self._signature:
+            try:
+                self._load()
+            except StudioError:
+                pass  # damaged meanwhile: what this process knows stays in use
+
     def get(self, take_id: str | None) -> ImageTake | None:
         with self._lock:
+            self._catch_up()
             return next((t for t in self._takes if t.id == take_id), None)
 
     def for_scene(self, scene_id: str) -> list[ImageTake]:
         """The scene's takes, newest first."""
         with self._lock:
+            self._catch_up()
             mine = [t for t in self._takes if t.scene_id == scene_id]
         mine.reverse()
         mine.sort(key=lambda t: t.created, reverse=True)
@@ -128,15 +154,18 @@ class ImageTakeStore:
         if not cache_key:
             return None
         with self._lock:
+            self._catch_up()
             candidates = [t for t in reversed(self._takes) if t.cache_key == cache_key]
-        return next((t for t in candidates if (self.folder / t.path).is_file()), None)
+        return next((t for t in candidates if is_inside(self.folder, t.path) and (self.folder / t.path).is_file()), None)
 
     def all(self) -> list[ImageTake]:
         with self._lock:
+            self._catch_up()
             return list(self._takes)
 
     def _write(self, takes: list[ImageTake]) -> None:
-        atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes]})
+        atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes] + self._refused})
+        self._signature = file_signature(self._path)
 
 
 def image_trash(folder: Path) -> TakeBin:

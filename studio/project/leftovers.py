@@ -13,6 +13,7 @@ a trashed take back until the trash is emptied); nothing else holds take ids.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from typing import Iterable
 
 from studio.errors import StudioError
 from studio.project.checks import CHECKS_DIR, remove_check
+from studio.project.lock import records_lock
+from studio.project.paths import delete_own, may_delete, studio_link
 from studio.project.storage import atomic_write_json, read_json
 
 TIMINGS_DIR = Path(".stitch") / "timings"
@@ -66,21 +69,19 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _unlink(path: Path) -> int:
-    size = _size(path)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return 0
-    except OSError:
-        return 0  # open in a player on some systems: the next clean takes it
-    return size
+def _own_files(folder: Path, directory: Path, pattern: str) -> list[Path]:
+    """The studio's plain files in one of its folders; none when the folder is a link (its
+    files are not the studio's to list or delete) or not there."""
+    where = Path(folder) / directory
+    if studio_link(folder, directory.as_posix()) is not None or not where.is_dir():
+        return []
+    return sorted(p for p in where.glob(pattern) if may_delete(folder, p))
 
 
 def _drop_levels(folder: Path, keys: set[str]) -> None:
     if not keys:
         return
-    with levels_lock:
+    with records_lock(folder), levels_lock:
         levels = read_levels(folder)
         kept = {key: value for key, value in levels.items() if key not in keys}
         if len(kept) != len(levels):
@@ -98,10 +99,11 @@ def free_take_leftovers(folder: Path, gone: Iterable, kept: Iterable) -> int:
     freed = 0
     for take in gone:
         check = folder / CHECKS_DIR / f"{take.id}.json"
-        freed += _size(check)
-        remove_check(folder, take.id)
+        if may_delete(folder, check):
+            freed += _size(check)
+            remove_check(folder, take.id)
         if take.cache_key and take.cache_key[:20] not in kept_keys:
-            freed += _unlink(timings_path(folder, take.cache_key))
+            freed += delete_own(folder, timings_path(folder, take.cache_key))
     gone_paths = {str(take.path) for take in gone} - kept_paths
     _drop_levels(folder, {key for key in read_levels(folder) if _level_path(key) in gone_paths})
     return freed
@@ -115,39 +117,77 @@ def find_leftovers(folder: Path, takes: Iterable) -> Leftovers:
     keys = {take.cache_key[:20] for take in takes if take.cache_key}
     paths = {str(take.path) for take in takes}
     found = Leftovers()
-    checks = folder / CHECKS_DIR
-    if checks.is_dir():
-        found.files += sorted(p for p in checks.glob("*.json") if p.stem not in ids)
-    timings = folder / TIMINGS_DIR
-    if timings.is_dir():
-        found.files += sorted(p for p in timings.glob("*.json") if p.stem not in keys)
+    found.files += [p for p in _own_files(folder, CHECKS_DIR, "*.json") if p.stem not in ids]
+    found.files += [p for p in _own_files(folder, TIMINGS_DIR, "*.json") if p.stem not in keys]
     found.levels = sorted(key for key in read_levels(folder) if _level_path(key) not in paths)
     return found
 
 
 def free_leftovers(folder: Path, found: Leftovers) -> int:
     """Remove what `find_leftovers` found; returns the bytes freed."""
-    freed = sum(_unlink(path) for path in found.files)
+    freed = sum(delete_own(folder, path) for path in found.files)
     _drop_levels(Path(folder), set(found.levels))
     return freed
 
 
 def stale_previews(folder: Path, older_than_s: float = 0.0, now: float | None = None) -> list[Path]:
     """Preview pieces last written more than `older_than_s` seconds ago."""
-    where = Path(folder) / PREVIEW_DIR
-    if not where.is_dir():
-        return []
     limit = (time.time() if now is None else now) - older_than_s
     stale = []
-    for path in where.iterdir():
+    for path in _own_files(Path(folder), PREVIEW_DIR, "*"):
         try:
-            if path.is_file() and path.stat().st_mtime <= limit:
+            if path.stat().st_mtime <= limit:
                 stale.append(path)
         except OSError:
             continue
-    return sorted(stale)
+    return stale
+
+
+# What a write killed half-way leaves: `storage.atomic_write_bytes`'s temporary files
+# (`.<name>.<8 random>.tmp`) and an export's (`.<name>.<8 hex>.partial.<suffix>`, ffmpeg.partial_path).
+_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+_PARTIAL = re.compile(r"^\..+\.[0-9a-f]{8}\.partial\.(mp4|wav|mp3|m4a|srt|vtt)$")
+SCRATCH_DIRS = (".stitch", ".stitch/preview", ".stitch/timings", ".stitch/checks", ".stitch/trash",
+                ".stitch/trash/images", "renders", "renders/cards", "renders/images", "exports")
+
+
+def stale_scratch(folder: Path, older_than_s: float = 0.0, now: float | None = None) -> list[Path]:
+    """Half-written files a killed studio left (temporary files of atomic writes, partial
+    exports), last touched more than `older_than_s` seconds ago. Only the studio's own name
+    patterns, only plain files, never through a link; at the top of the folder only the
+    temporary files of stitch.toml and scripts (the creator's other files are theirs)."""
+    folder = Path(folder)
+    limit = (time.time() if now is None else now) - older_than_s
+    found = []
+    for directory in ("", *SCRATCH_DIRS):
+        for path in _own_files(folder, Path(directory), ".*") if directory else _top_temps(folder):
+            match = _TEMP.match(path.name)
+            if not (match or (directory == "exports" and _PARTIAL.match(path.name))):
+                continue
+            try:
+                if path.stat().st_mtime <= limit:
+                    found.append(path)
+            except OSError:
+                continue
+    return found
+
+
+def _top_temps(folder: Path) -> list[Path]:
+    found = []
+    for path in folder.glob(".*.tmp"):
+        match = _TEMP.match(path.name)
+        name = match.group("name").lower() if match else ""
+        if (name == "stitch.toml" or name.endswith((".md", ".markdown", ".txt"))) and may_delete(folder, path):
+            found.append(path)
+    return sorted(found)
+
+
+def clear_stale_scratch(folder: Path, older_than_s: float = 0.0) -> int:
+    """Delete what `stale_scratch` finds; returns the bytes freed."""
+    return sum(delete_own(folder, path) for path in stale_scratch(folder, older_than_s))
 
 
 def clear_stale_previews(folder: Path, older_than_s: float = 0.0) -> int:
-    """Delete preview pieces no running render is writing; returns the bytes freed."""
-    return sum(_unlink(path) for path in stale_previews(folder, older_than_s))
+    """Delete preview pieces no running render is writing; returns the bytes freed.
+    A preview folder that is a link is never followed: its files are not the studio's."""
+    return sum(delete_own(folder, path) for path in stale_previews(folder, older_than_s))

@@ -12,7 +12,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Callable
 
 import tomlkit
@@ -21,6 +21,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from studio.errors import ProjectError
 from studio.project.storage import atomic_write_text
+from studio.project.paths import inside_project
 
 SCHEMA_VERSION = 1
 FILE_NAME = "stitch.toml"
@@ -366,21 +367,8 @@ def migrate(doc: TOMLDocument) -> bool:
 
 
 def safe_path(folder: Path, relative: str, what: str = "The path") -> Path:
-    """The file `relative` names inside `folder`; refuses anything that would lead outside it."""
-    folder = Path(folder)
-    text = str(relative)
-    if not text.strip():
-        raise ProjectError(f"{what} is empty. Name a file inside {folder.name}, such as \"script.md\".")
-    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).anchor:
-        raise ProjectError(
-            f'{what} "{text}" is an absolute path, and the studio only uses files inside the project folder. '
-            f"Use a path inside {folder.name}, such as \"script.md\"; nothing was changed."
-        )
-    target = folder / PurePosixPath(text.replace("\\", "/"))
-    # Resolving follows symlinks too, so a link pointing out of the folder is refused as well.
-    if not target.resolve().is_relative_to(folder.resolve()):
-        raise ProjectError(
-            f'{what} "{text}" leads outside the project folder. '
-            f"Use a path inside {folder.name}; nothing was changed."
-        )
-    return target
+    """The file `relative` names inside `folder`; refuses anything that would lead outside it
+    (one guard for every path: `paths.inside_project`)."""
+    if isinstance(relative, str) and not relative.strip():
+        raise ProjectError(f"{what} is empty. Name a file inside {Path(folder).name}, such as \"script.md\".")
+    return inside_project(folder, str(relative), what)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.errors import ProjectError
-from studio.project import session
+from studio.project import lock, session
 from studio.project.files import ProjectFiles
 from studio.project.folder import (
     ScriptChoiceNeeded,
@@ -29,7 +29,7 @@ from studio.project.checks import ProjectChecks
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.images import ProjectImages
-from studio.project.leftovers import STALE_PREVIEW_S, clear_stale_previews
+from studio.project.leftovers import STALE_PREVIEW_S, clear_stale_previews, clear_stale_scratch
 from studio.project.lines import (
     LINES_FILE,
     NO_SETTINGS,
@@ -40,6 +40,7 @@ from studio.project.lines import (
     retire,
 )
 from studio.project.manifest import SPEED_RANGE, Manifest
+from studio.project.paths import refuse_studio_links
 from studio.project.script import Line, Scene, ScriptDocument, normalise_text
 from studio.project.scriptfile import DiskScript, ScriptFile
 from studio.project.session import Recovery
@@ -108,7 +109,9 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             raise ProjectError(f"There is no folder at {folder}. Choose a folder that exists; nothing was changed.")
         if not folder.is_dir():
             raise ProjectError(f"{folder.name} is a file, not a folder. Open the folder that holds it.")
-        # Everything is read and checked before anything is written.
+        # Everything is read and checked before anything is written; the studio's folders
+        # must be real ones, or its writes and deletes would land where the links point.
+        refuse_studio_links(folder)
         manifest = Manifest.load(folder)
         script_path, relative, exists = choose_script(folder, manifest, script)
         disk = DiskScript.read(script_path) if exists else None
@@ -116,8 +119,12 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         stored_lines = read_json(folder / LINES_FILE, default=None)
         book = LineBook.from_payload(stored_lines)
         other_session = session.lock_is_live(folder)
-
         check_writable(folder)
+        other_session = lock.hold_open(folder) or other_session
+        if other_session:
+            lock.announce(f"{session.lock_holder(folder)} has this project open too; both keep their work "
+                          "(each change to the records is made under a lock and merged).")
+
         if disk is None:
             atomic_write_text(script_path, starter_script(manifest.title or folder.name))
             disk = DiskScript.read(script_path)
@@ -136,6 +143,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             project._recovery = session.find_recovery(folder, script_path, disk.text, project._written_lines)
         session.write_lock(folder)
         clear_stale_previews(folder, STALE_PREVIEW_S if other_session else 0.0)  # pieces no render will finish
+        clear_stale_scratch(folder, STALE_PREVIEW_S if other_session else 0.0)  # what a killed write left
         return project
 
     # ---- reading -----------------------------------------------------------------------

@@ -36,11 +36,34 @@ def now_iso() -> str:
 
 
 def write_lock(folder: Path) -> None:
-    atomic_write_json(folder / LOCK_FILE, {"pid": os.getpid(), "host": socket.gethostname(), "opened_at": now_iso()})
+    from studio.project import lock  # what this process is doing, for the other one's sentence
+
+    atomic_write_json(folder / LOCK_FILE, {"pid": os.getpid(), "host": socket.gethostname(), "opened_at": now_iso(),
+                                           "doing": lock.doing})
 
 
 def remove_lock(folder: Path) -> None:
+    """Remove the session lock if it is this process's (another studio may have written its own since)."""
+    try:
+        held = read_json(folder / LOCK_FILE, default=None)
+    except StorageError:
+        held = None
+    if isinstance(held, dict) and held.get("pid") not in (None, os.getpid()) and held.get("host") == socket.gethostname():
+        return
     _remove(folder / LOCK_FILE)
+
+
+def lock_holder(folder: Path) -> str:
+    """"Another studio process (pid N, `studio render`)", from the session lock."""
+    try:
+        held = read_json(folder / LOCK_FILE, default=None)
+    except StorageError:
+        held = None
+    pid = held.get("pid") if isinstance(held, dict) else None
+    doing = held.get("doing") if isinstance(held, dict) else None
+    if isinstance(pid, int) and isinstance(doing, str):
+        return f"Another studio process (pid {pid}, `{doing[:60]}`)"
+    return "Another studio process" + (f" (pid {pid})" if isinstance(pid, int) else "")
 
 
 def lock_is_live(folder: Path) -> bool:

@@ -11,6 +11,9 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from studio.errors import StudioError
+from studio.project.lock import records_lock
+from studio.project.paths import OutsideProject, inside_project, is_inside
 from studio.project.storage import atomic_write_json, read_json
 
 TAKES_FILE = Path(".stitch") / "takes.json"
@@ -60,25 +63,27 @@ _EMPTY = {
 
 
 class TakeStore:
-    """All takes of one project. Safe to use from worker threads."""
+    """All takes of one project. Safe to use from worker threads, and from two processes:
+    every change is made to the file as it is on disk, under the project's record lock
+    (`lock.records_lock`), and a read picks up what another process recorded since."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._path = self.folder / TAKES_FILE
         self._lock = threading.Lock()
-        data = read_json(self._path, default={})
-        records = data.get("takes", []) if isinstance(data, dict) else []
         self._takes: list[Take] = []
         self._by_id: dict[str, Take] = {}
         self._by_line: dict[str, list[Take]] = {}
-        for record in records:
-            if isinstance(record, dict) and record.get("id"):
-                self._index(Take.from_dict(record))
-        # A newer studio's extra top-level keys survive our rewrites of the file.
-        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")} if isinstance(data, dict) else {}
+        self._extra: dict = {}
+        self._refused: list[dict] = []  # records whose path leads outside: kept in the file, never used
+        self._signature = None
+        self._load()
 
     def add(self, take: Take) -> None:
-        with self._lock:
+        with records_lock(self.folder), self._lock:
+            self._load()  # what another process recorded meanwhile is kept
+            if take.id in self._by_id:
+                return
             # Written first: if the disk refuses, the store stays as the file says.
             self._write(self._takes + [take])
             self._index(take)
@@ -86,7 +91,8 @@ class TakeStore:
     def remove(self, take_ids) -> list[Take]:
         """Forget these takes' records (their files are the caller's business); returns them."""
         gone = set(take_ids)
-        with self._lock:
+        with records_lock(self.folder), self._lock:
+            self._load()
             removed = [take for take in self._takes if take.id in gone]
             if not removed:
                 return []
@@ -99,11 +105,13 @@ class TakeStore:
 
     def get(self, take_id: str) -> Take | None:
         with self._lock:
+            self._catch_up()
             return self._by_id.get(take_id)
 
     def for_line(self, line_id: str) -> list[Take]:
         """The line's takes, newest first."""
         with self._lock:
+            self._catch_up()
             mine = list(self._by_line.get(line_id, ()))
         # Stable sort on the recorded time: takes made in the same instant keep their order.
         mine.reverse()
@@ -113,23 +121,71 @@ class TakeStore:
     def find_by_key(self, cache_key: str) -> Take | None:
         """The newest take rendered from this exact request whose audio is still on disk."""
         with self._lock:
+            self._catch_up()
             candidates = [take for take in reversed(self._takes) if take.cache_key == cache_key]
         for take in candidates:
-            if (self.folder / take.path).is_file():
+            if is_inside(self.folder, take.path) and (self.folder / take.path).is_file():
                 return take
         return None
 
     def all(self) -> list[Take]:
         with self._lock:
+            self._catch_up()
             return list(self._takes)
+
+    def refused(self) -> list[str]:
+        """A sentence for each record the studio will not use (its path leads outside the folder)."""
+        with self._lock:
+            return [_refusal(self.folder, record) for record in self._refused]
 
     def _index(self, take: Take) -> None:
         self._takes.append(take)
         self._by_id[take.id] = take
         self._by_line.setdefault(take.line_id, []).append(take)
 
+    def _catch_up(self) -> None:
+        """Read the file again when another process changed it (a stat when it did not)."""
+        if file_signature(self._path) != self._signature:
+            try:
+                self._load()
+            except StudioError:
+                pass  # damaged meanwhile: what this process knows stays in use; a change will refuse
+
+    def _load(self) -> None:
+        signature = file_signature(self._path)
+        data = read_json(self._path, default={})
+        records = data.get("takes", []) if isinstance(data, dict) else []
+        self._takes, self._by_id, self._by_line, self._refused = [], {}, {}, []
+        for record in records if isinstance(records, list) else []:
+            if isinstance(record, dict) and record.get("id"):
+                if not is_inside(self.folder, record.get("path")):
+                    self._refused.append(record)
+                    continue
+                self._index(Take.from_dict(record))
+        # A newer studio's extra top-level keys survive our rewrites of the file.
+        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")} if isinstance(data, dict) else {}
+        self._signature = signature
+
     def _write(self, takes: list[Take]) -> None:
         atomic_write_json(
             self._path,
-            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes]},
+            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes] + self._refused},
         )
+        self._signature = file_signature(self._path)
+
+
+def file_signature(path: Path):
+    """What changes whenever the file is replaced (every write is a rename over it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _refusal(folder: Path, record: dict) -> str:
+    try:
+        inside_project(folder, record.get("path"), "A take's audio file")
+    except OutsideProject as exc:
+        return exc.message
+    return "A take's audio file is back inside the project; open the project again to use it."

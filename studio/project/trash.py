@@ -17,6 +17,8 @@ from typing import Any, Callable
 from studio.errors import ProjectError
 from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, free_take_leftovers
 from studio.project.lines import NO_SETTINGS
+from studio.project.lock import records_lock
+from studio.project.paths import delete_own, inside_project, is_inside, may_delete, refuse_studio_links, studio_link
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
@@ -34,14 +36,27 @@ class TakeBin:
 
     def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool]):
         self.folder = Path(folder)
+        self._relative = Path(directory).as_posix()
         self._dir = self.folder / directory
+        self._record = record
         self._owned = owned
-        data = read_json(self._dir / BIN_FILE, default={})
         self._items: dict[str, tuple[Any, str | None]] = {}
-        for item in (data.get("takes") or []) if isinstance(data, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
-                name = item.get("file")
-                self._items[item["take"]["id"]] = (record(item["take"]), name if isinstance(name, str) else None)
+        self._raw: list = []  # entries this studio cannot use (a path out of the folder): kept as they are
+        self._load()
+
+    def _load(self) -> None:
+        """The bin as it is on disk (another process may have changed it)."""
+        data = read_json(self._dir / BIN_FILE, default={})
+        items = data.get("takes") if isinstance(data, dict) else None
+        self._items, self._raw = {}, []
+        for item in items if isinstance(items, list) else []:
+            if not (isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id")):
+                continue
+            if not is_inside(self.folder, item["take"].get("path")):
+                self._raw.append(item)  # never brought back to, nor deleted at, a place outside
+                continue
+            name = item.get("file")
+            self._items[item["take"]["id"]] = (self._record(item["take"]), name if _bin_name(name) else None)
 
     def ids(self) -> frozenset[str]:
         return frozenset(self._items)
@@ -52,38 +67,46 @@ class TakeBin:
 
     def trash_from(self, store, ids) -> frozenset[str]:
         """Take these ids out of `store` (a take store) and into the bin; the ids it held."""
-        removed = store.remove(ids)
-        self.put(removed, {take.path for take in store.all()})
+        with records_lock(self.folder):
+            removed = store.remove(ids)
+            self.put(removed, {take.path for take in store.all()})
         return frozenset(take.id for take in removed)
 
     def put(self, takes: list, paths_in_use: set[str]) -> None:
         """Keep these (already unrecorded) takes; move each studio-made file no live take still uses."""
-        moving: dict[str, str] = {}
-        for take in takes:
-            name = None
-            if self._owned(take) and take.path not in paths_in_use and (take.path in moving or (self.folder / take.path).is_file()):
-                name = moving.setdefault(take.path, f"{take.id}-{Path(take.path).name}")
-            self._items[take.id] = (take, name)
-        self._write()  # the records first: a crash mid-move leaves files the trash knows
-        self._dir.mkdir(parents=True, exist_ok=True)
-        for path, name in moving.items():
-            os.replace(self.folder / path, self._dir / name)
+        with records_lock(self.folder):
+            self._load()
+            refuse_studio_links(self.folder, self._relative)
+            moving: dict[str, str] = {}
+            for take in takes:
+                name = None
+                if self._owned(take) and take.path not in paths_in_use and (take.path in moving or self._movable(take.path)):
+                    name = moving.setdefault(take.path, f"{take.id}-{Path(take.path).name}")
+                self._items[take.id] = (take, name)
+            self._write()  # the records first: a crash mid-move leaves files the trash knows
+            self._dir.mkdir(parents=True, exist_ok=True)
+            for path, name in moving.items():
+                os.replace(inside_project(self.folder, path, "A deleted take's file"), self._dir / name)
 
     def take_back(self, take_ids) -> list:
         """The takes' records, their files moved back to where the records say."""
         back = []
-        for take_id in take_ids:
-            item = self._items.pop(take_id, None)
-            if item is None:
-                continue  # emptied from the trash since: gone for good
-            take, name = item
-            target = self.folder / take.path
-            if name and (self._dir / name).is_file() and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self._dir / name, target)
-            back.append(take)
-        if back:
-            self._write()
+        with records_lock(self.folder):
+            self._load()
+            for take_id in take_ids:
+                item = self._items.pop(take_id, None)
+                if item is None:
+                    continue  # emptied from the trash since: gone for good
+                take, name = item
+                target = inside_project(self.folder, take.path, "A deleted take's file")
+                source = self._dir / name if name else None
+                if source is not None and may_delete(self.folder, source) and not os.path.lexists(target):
+                    refuse_studio_links(self.folder, Path(take.path).parent.as_posix())
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(source, target)
+                back.append(take)
+            if back:
+                self._write()
         return back
 
     def restore(self, store, had: frozenset, wanted: frozenset) -> frozenset[str]:
@@ -97,28 +120,36 @@ class TakeBin:
         return frozenset(wanted) & self.ids()
 
     def size(self) -> int:
-        """Bytes the bin holds on disk."""
-        if not self._dir.is_dir():
+        """Bytes the bin holds on disk (its own files only: never through a link)."""
+        if studio_link(self.folder, self._relative) is not None or not self._dir.is_dir():
             return 0
-        return sum(p.stat().st_size for p in self._dir.iterdir() if p.is_file() and p.name != BIN_FILE)
+        return sum(p.stat().st_size for p in self._dir.iterdir()
+                   if p.name != BIN_FILE and may_delete(self.folder, p))
 
     def empty(self) -> int:
         """Delete the trashed files and records for good; returns the bytes freed."""
-        freed = 0
-        for name in {name for _, name in self._items.values() if name}:
-            path = self._dir / name
-            if path.is_file():
-                freed += path.stat().st_size
-                path.unlink()
-        self._items = {}
-        self._write()  # the records first: a crash now leaves orphans (`leftovers.find_leftovers`), never a broken take
-        return freed
+        with records_lock(self.folder):
+            self._load()
+            names = {name for _, name in self._items.values() if name}
+            self._items = {}
+            self._write()  # the records first: a crash now leaves orphans (`leftovers.find_leftovers`), never a broken take
+            return sum(delete_own(self.folder, self._dir / name) for name in names)
+
+    def _movable(self, path: str) -> bool:
+        """A file the studio may move into the bin: inside the project, a plain file, not a link."""
+        return is_inside(self.folder, path) and may_delete(self.folder, self.folder / path)
 
     def _write(self) -> None:
         atomic_write_json(self._dir / BIN_FILE, {
             "schema": 1,
-            "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()],
+            "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()] + self._raw,
         })
+
+
+def _bin_name(name) -> bool:
+    """A file name the bin itself gave out: one plain name, never a path."""
+    return (isinstance(name, str) and bool(name) and name not in (".", "..") and not name.startswith(".")
+            and "/" not in name and "\\" not in name and "\x00" not in name and ":" not in name)
 
 
 class Trash(TakeBin):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.engines.base import NullState, TaskState, check_cancelled
+from studio.project.paths import inside_project, refuse_writing_through_link
 from studio.project.storage import atomic_write_bytes
 from studio.render import ffmpeg
 from studio.render.errors import MediaError
@@ -138,7 +139,8 @@ def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rat
     for n, clip in enumerate(clips):
         check_cancelled(state)
         if clip.source not in sounds:
-            sounds[clip.source] = read_sound(Path(project_folder) / clip.source, rate)
+            where = inside_project(Path(project_folder), clip.source, f"The sound of the {clip.track} clip")
+            sounds[clip.source] = read_sound(where, rate)
         sound = sounds[clip.source]
         piece = _voice(clip, sound, rate) if clip.track == "voice" else _music(clip, sound, rate, timeline)
         _place(out, clip.start, piece, rate)
@@ -178,6 +180,7 @@ def export_narration(timeline: Timeline, project_folder: Path, out_path: Path, t
                          "change the name.")
     if not timeline.track("voice"):
         raise MediaError("The timeline has no voice yet: render some lines, then export the narration.")
+    refuse_writing_through_link(project_folder, out_path)
     sound, loudness = master(mix(timeline, project_folder, tracks=("voice",), state=state), target_lufs)
     check_cancelled(state)
     if kind == ".wav":

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.engines.base import NullState, TaskState, check_cancelled
+from studio.project.paths import refuse_writing_through_link
 from studio.render import ffmpeg
 from studio.render.audio import SAMPLE_RATE, loudness_target, master, mix, wav_bytes
 from studio.render.errors import ExportFailed, MediaError
@@ -101,6 +102,7 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
         raise ExportFailed(f"Captions can be {', '.join(CAPTION_MODES)}, not {captions_mode!r}.")
     if timeline.duration <= 0:
         raise MediaError("The timeline is empty: render some lines before exporting.")
+    refuse_writing_through_link(project_folder, out_path)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

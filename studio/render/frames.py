@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.project.paths import inside_project
 from studio.render.burned_captions import CaptionArt, caption_art, lay_on
 from studio.render.colour import BLACK, to_yuv
 from studio.render.errors import MediaError
@@ -171,7 +172,7 @@ class FrameMaker:
     def check_sources(self) -> None:
         """Fail before any encoding if an image is missing."""
         for clip in self.images:
-            path = self.folder / clip.source
+            path = inside_project(self.folder, clip.source, f"The image of scene {clip.ref or clip.id}")
             if not path.is_file():
                 raise MediaError(f"The image of scene {clip.ref or clip.id} ({clip.source}) is missing: "
                                  "choose another image or put the file back.")
@@ -197,7 +198,7 @@ class FrameMaker:
             # Clips already shown are never shown again: keep memory to one or two stills.
             self._plates = {k: p for k, p in self._plates.items() if self._clip(k).end > clip.start}
             zoom = clip.pan_zoom.max_zoom if clip.pan_zoom else None
-            plate = make_plate(read_image(self.folder / clip.source), self.width, self.height, zoom)
+            plate = make_plate(read_image(inside_project(self.folder, clip.source, "A scene's image")), self.width, self.height, zoom)
             self._plates[clip.id] = plate
         return plate
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from studio.project.leftovers import LEVELS_FILE, read_levels
 from studio.project.leftovers import levels_lock as _lock
+from studio.project.lock import records_lock
+from studio.project.paths import is_inside
 from studio.project.storage import atomic_write_json
 
 DEFAULT_TARGET = -16.0
@@ -66,6 +68,8 @@ def measure(path: Path, offset: float = 0.0, duration: float | None = None) -> f
 def take_loudness(folder: Path, take) -> float | None:
     """The take's loudness in LUFS (measured now if not yet); None when it cannot be read."""
     folder = Path(folder)
+    if not is_inside(folder, take.path):
+        return None  # a record pointing outside the folder is never read
     path = folder / take.path
     stamp = _stamp(path)
     if stamp is None:
@@ -81,7 +85,7 @@ def take_loudness(folder: Path, take) -> float | None:
         lufs = measure(path, float(getattr(take, "offset", 0.0) or 0.0), float(take.duration))
     except Exception:  # a file soundfile cannot read (mp3 recordings on old libsndfile): no gain
         return None
-    with _lock:
+    with records_lock(folder), _lock:
         levels = read_levels(folder)
         levels[key] = {"stamp": stamp, "lufs": round(lufs, 2) if math.isfinite(lufs) else None}
         atomic_write_json(folder / LEVELS_FILE, levels)

@@ -1,0 +1,1 @@
+"""The reliability suites (issue 16): kill -9, hostile paths, several processes, secrets."""
