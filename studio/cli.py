@@ -14,6 +14,7 @@
     studio check PROJECT [--json]  self-check every chosen take against its line
     studio captions PROJECT --format srt|vtt [--out FILE] [--per-line]
     studio images PROJECT [--scenes N ...] [--json]   an image for every scene that has none
+    studio compare PROJECT --task tts|image --candidate ENGINE [--set voice=…] [--lines …|--sample K] [--switch drafts|finals]
     studio export PROJECT [--preset shorts|landscape|square] [--captions burn|srt|vtt|none] [--narration wav|mp3] [--captions-only srt|vtt]
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean", "compare")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +99,9 @@ def _headless(argv: list[str]) -> int:
     from studio.commands import clean as clean_command
 
     clean_command.add_parser(sub)
+    from studio.commands import compare as compare_command
+
+    compare_command.add_parser(sub)
 
     args = parser.parse_args(argv)
     if args.command == "render" and args.lines and args.scenes:
@@ -113,6 +117,8 @@ def _headless(argv: list[str]) -> int:
         parser.error("--scenes goes with --final; draft images of scenes come from `studio images`")
     if args.command == "clean":
         return clean_command.run(args)
+    if args.command == "compare":
+        return compare_command.run(args)
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":

@@ -304,17 +304,15 @@ def plan_comparison(project: "Project", registry: "EngineRegistry", candidate: C
     """Everything decided before a render: the lines, both engines, every request, the price.
     Raises a StudioError (and writes nothing) when the candidate cannot be used."""
     if lines:
+        # Line ids, as `commands.premium.pick_lines` resolves them from ids or numbers.
         known = {line.id: line for line in project.lines}
-        by_number = [line.id for line in project.lines]
         picks = []
-        for name in lines:
-            line_id = name if name in known else (by_number[int(name) - 1] if name.isdigit() and 0 < int(name) <= len(by_number) else None)
-            if line_id is None:
-                raise StudioError(f"There is no line '{name}' in this project: give line ids or numbers from 1 to {len(by_number)}.")
+        for line_id in dict.fromkeys(lines):
+            if line_id not in known:
+                raise StudioError(f"There is no line '{line_id}' in this project.")
             if not known[line_id].text.strip():
-                raise StudioError(f"Line {name} is empty: there is nothing to compare.")
-            if line_id not in [p.line_id for p in picks]:
-                picks.append(Pick(line_id, tuple(["chosen"] + line_reasons(project, line_id))))
+                raise StudioError(f"Line {_line_number(project, line_id)} is empty: there is nothing to compare.")
+            picks.append(Pick(line_id, tuple(["chosen"] + line_reasons(project, line_id))))
     else:
         picks = hard_sample(project, sample)
     if not picks:
@@ -539,6 +537,11 @@ def run_comparison(plan: Plan, state: TaskState, *, listener=None, scorer=None) 
     }
     finished: list[dict] = []
     own = folder / plan.id
+    # Weights load before the clock starts: each render's seconds are its own work.
+    state.set_progress(0.0, "Loading the engines…")
+    for side in (plan.a, plan.b):
+        if not side.hosted:
+            side.engine.load(_Watch(state, time.perf_counter()))
     try:
         for index, pick in enumerate(plan.picks):
             check_cancelled(state)
@@ -838,7 +841,7 @@ def undo_switch(project: "Project", comparison: Comparison) -> str:
     project.manifest = Manifest.load(project.folder)
     last["undone"] = True
     comparison.save()
-    return f"{last['tier'].capitalize()} use {', '.join(str(c[1] or 'the default') for c in last['changes'][:1])} again."
+    return f"stitch.toml is back as it was before {last['tier']} were switched to {last['engine']}."
 
 
 def comparison_json(comparison: Comparison) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from studio.ui import cost_panel, models_window, settings_dialog
+from studio.ui import compare_window, cost_panel, models_window, settings_dialog
 
 
 @dataclass
@@ -90,6 +90,8 @@ def build_menus(window) -> Actions:
     tools = bar.addMenu("&Tools")
     models = action(tools, "&Models…", lambda: models_window.show_models(window),
                     tip="The models on this machine: download, remove, register a folder")
+    action(tools, "&Compare Engines…", lambda: compare_window.show_compare(window),
+           tip="Try another voice engine on this project's own lines before switching")
 
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
                    delete_line, play_line, stop, render_all,

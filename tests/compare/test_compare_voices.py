@@ -184,7 +184,7 @@ def test_a_candidate_that_cannot_run_is_a_sentence_and_leaves_nothing(compare_pr
 
 def test_a_candidate_failing_half_way_leaves_nothing_behind(compare_project, compare_registry):
     before = snapshot(compare_project.folder)
-    plan = plan_comparison(compare_project, compare_registry, Candidate("kokoro-server-down"), lines=["2", "5"])
+    plan = plan_comparison(compare_project, compare_registry, Candidate("kokoro-server-down"), lines=[compare_project.lines[1].id, compare_project.lines[4].id])
     with pytest.raises(CandidateFailed, match="did not answer.*Nothing was saved; the project is unchanged"):
         run_comparison(plan, NullState())
     assert not comparisons_dir(compare_project.folder).exists()
@@ -206,7 +206,7 @@ class _CancelAt(NullState):
 
 def test_a_cancelled_comparison_keeps_what_finished_and_no_partial_file(compare_project, compare_registry):
     plan = plan_comparison(compare_project, compare_registry, Candidate("kokoro-onnx", {"voice": "jf_nezumi"}),
-                           lines=["2", "5"])
+                           lines=[compare_project.lines[1].id, compare_project.lines[4].id])
     comparison = run_comparison(plan, _CancelAt("Line 2 of 2: candidate"))
     assert comparison.status == "cancelled" and [e["number"] for e in comparison.lines] == [2]
     files = sorted(p.name for p in (comparisons_dir(compare_project.folder) / plan.id).iterdir())
@@ -217,7 +217,7 @@ def test_a_cancelled_comparison_keeps_what_finished_and_no_partial_file(compare_
 
     # Cancelled before anything finished: nothing stays.
     plan = plan_comparison(compare_project, compare_registry, Candidate("kokoro-onnx", {"voice": "jf_nezumi"}),
-                           lines=["2"])
+                           lines=[compare_project.lines[1].id])
     with pytest.raises(Cancelled):
         run_comparison(plan, _CancelAt("Line 1 of 1: candidate"))
     assert list_comparisons(compare_project.folder) == [comparison.json_path]
