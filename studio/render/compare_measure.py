@@ -16,6 +16,7 @@ cannot be had, `naturalness` says so in a sentence instead of a number.
 from __future__ import annotations
 
 import importlib.util
+import os
 import math
 import threading
 from dataclasses import dataclass
@@ -160,7 +161,7 @@ class Naturalness:
                 import onnxruntime as ort
 
                 options = ort.SessionOptions()
-                options.intra_op_num_threads = 1  # short clips: one core is as fast and leaves the rest free
+                options.intra_op_num_threads = max(1, os.cpu_count() or 1)
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 self._session = ort.InferenceSession(str(path), sess_options=options,
                                                      providers=["CPUExecutionProvider"])
