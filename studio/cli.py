@@ -17,6 +17,7 @@
     studio plan PROJECT [--engine NAME] [--direction TEXT] [--json] [--yes]   a plan from a planning model
     studio plan PROJECT --apply [PLAN] [--only prompts,pronunciations,direction] [--yes] | --show [PLAN]
     studio mcp PROJECT [--budget DOLLARS] [--http PORT]   an MCP server for outside agents (stdio)
+    studio compare PROJECT --task tts|image --candidate ENGINE [--set voice=…] [--lines …|--sample K] [--switch drafts|finals]
     studio export PROJECT [--preset shorts|landscape|square] [--captions burn|srt|vtt|none] [--narration wav|mp3] [--captions-only srt|vtt]
 """
 
@@ -32,7 +33,7 @@ from studio import __version__
 from studio.errors import Cancelled, StudioError
 
 COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean",
-            "plan", "mcp")
+            "plan", "mcp", "compare")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +107,9 @@ def _headless(argv: list[str]) -> int:
 
     plan_command.add_parser(sub)
     mcp_server.add_parser(sub)
+    from studio.commands import compare as compare_command
+
+    compare_command.add_parser(sub)
 
     args = parser.parse_args(argv)
     _tell_other_processes(args)
@@ -126,6 +130,8 @@ def _headless(argv: list[str]) -> int:
         return plan_command.run(args)
     if args.command == "mcp":
         return mcp_server.run(args)
+    if args.command == "compare":
+        return compare_command.run(args)
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json)
     if args.command == "keys":

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from studio.ui import cost_panel, models_window, settings_dialog
+from studio.ui import compare_window, cost_panel, models_window, settings_dialog
 
 
 @dataclass
@@ -94,6 +94,8 @@ def build_menus(window) -> Actions:
 
     action(tools, "&Plan…", lambda: plan_dialog.open_plan(window), "Ctrl+Shift+P",
            tip="A language model plans prompts, pronunciations and line direction; apply what you choose")
+    action(tools, "&Compare Engines…", lambda: compare_window.show_compare(window),
+           tip="Try another voice engine on this project's own lines before switching")
 
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
                    delete_line, play_line, stop, render_all,
