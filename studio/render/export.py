@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import subprocess
 import tempfile
 import threading
@@ -86,6 +87,12 @@ def with_quality(preset: Preset, quality: str = "final") -> Preset:
     if quality not in QUALITIES:
         raise ExportFailed(f"An export's quality is {' or '.join(QUALITIES)}, not {quality!r}.")
     return replace(preset, x264_preset=QUICK_X264) if quality == "quick" else preset
+
+
+def export_file_name(title: str, preset: str, quality: str = "final", suffix: str = "mp4") -> str:
+    """TITLE-PRESET.mp4, or TITLE-PRESET-quick.mp4 for a quick look: the name says which it is."""
+    slug = re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "export"
+    return f"{slug}-{preset}{'-quick' if quality == 'quick' else ''}.{suffix}"
 
 
 def video_encoder_args(preset: Preset, encoder: str = "libx264") -> list[str]:
@@ -476,4 +483,4 @@ class _Scaled:
         return self.state.is_cancelled()
 
 
-__all__ = ["CAPTION_MODES", "PRESETS", "QUALITIES", "with_quality", "ExportResult", "Preset", "export", "video_encoder_args"]
+__all__ = ["CAPTION_MODES", "PRESETS", "QUALITIES", "export_file_name", "with_quality", "ExportResult", "Preset", "export", "video_encoder_args"]
