@@ -158,7 +158,7 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
         partial = ffmpeg.partial_path(out_path)
         try:
             if incremental:
-                encoded, note = _export_by_segments(maker, preset, encoder, sound, Path(project_folder), cache,
+                encoded, note, encoder = _export_by_segments(maker, preset, encoder, sound, Path(project_folder), cache,
                                                     partial, out_path, Path(tmp), state)
                 notes += [note] if note else []
             else:
@@ -166,7 +166,19 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
                     state.set_progress(0.0, "Mixing the sound")
                     sound.write_wav(Path(tmp) / "mix.wav")  # a full disk here is said like one while encoding
                 check_cancelled(state)
-                _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98), encoder)
+                try:
+                    _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98), encoder)
+                except ExportFailed as exc:
+                    if encoder == "libx264" or "disk is full" in str(exc) or "may not write" in str(exc):
+                        raise
+                    from studio.render.hardware import fallback_note
+
+                    notes.append(fallback_note(encoder, exc))
+                    encoder = "libx264"
+                    sound = _Sound(timeline, Path(project_folder), loudness_target(preset.name), state)
+                    if not _SECOND_PIPE:
+                        sound.write_wav(Path(tmp) / "mix.wav")
+                    _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98), encoder)
             check_cancelled(state)
             os.replace(partial, out_path)
         except OSError as exc:
@@ -185,7 +197,7 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
 
 def _export_by_segments(maker: FrameMaker, preset: Preset, encoder: str, sound: "_Sound", folder: Path,
                         cache: Path | None, partial: Path, out_path: Path, tmp: Path,
-                        state: TaskState) -> tuple[int, str]:
+                        state: TaskState) -> tuple[int, str, str]:
     """Encode the segments not yet cached, mix the sound meanwhile, join and mux into `partial`.
     Returns (segments encoded, a sentence when a hardware encoder failed and x264 took over)."""
     from studio.render import incremental
@@ -207,6 +219,7 @@ def _export_by_segments(maker: FrameMaker, preset: Preset, encoder: str, sound: 
             from studio.render.hardware import fallback_note
 
             note = fallback_note(encoder, exc)
+            encoder = "libx264"
             settings["encoder"] = video_encoder_args(preset)
             files, encoded = incremental.encode_segments(maker, video_encoder_args(preset), settings, folder,
                                                          out_path, scaled, cache)
@@ -217,7 +230,7 @@ def _export_by_segments(maker: FrameMaker, preset: Preset, encoder: str, sound: 
                          partial, out_path, state, tmp)
     finally:
         mixing.abandon()
-    return encoded, note
+    return encoded, note, encoder
 
 
 class _Mixing:
