@@ -166,6 +166,24 @@ def _tell_other_processes(args) -> None:
     lock.on_wait = lambda sentence: print(f"studio: {sentence}", file=sys.stderr, flush=True)
 
 
+def _render_on_servers(voicing, as_json: bool) -> dict:
+    """With a pool of servers (`base_urls`), the lines to render all at once, spread over them;
+    {} for an engine that takes one line at a time (the loop renders those)."""
+    from studio.engines.base import NullState
+    from studio.jobs.pipeline import render_lines
+
+    try:
+        engine = voicing.engine()
+    except StudioError:
+        return {}  # said line by line by the loop
+    if getattr(engine, "parallel", 1) <= 1:
+        return {}
+    todo = voicing.lines_to_render()
+    if not as_json:
+        print(f"Rendering {len(todo)} lines on {engine.label}…", file=sys.stderr, flush=True)
+    return render_lines(voicing, todo, NullState())
+
+
 def render_project(folder: Path, *, as_json: bool = False, script: str | None = None, registry=None, out=None) -> int:
     """Render every line whose chosen take is not current; reuse cached takes."""
     from studio.engines.base import NullState
@@ -184,6 +202,7 @@ def render_project(folder: Path, *, as_json: bool = False, script: str | None = 
     counts = {"rendered": 0, "cached": 0, "current": 0, "failed": 0, "empty": 0}
     audio_seconds = 0.0
     try:
+        pooled = _render_on_servers(voicing, as_json)
         for index, line in enumerate(lines, 1):
             record = {"line": line.id, "take": None, "engine": None, "cached": False, "seconds": 0.0}
             if not line.text.strip():
@@ -193,7 +212,14 @@ def render_project(folder: Path, *, as_json: bool = False, script: str | None = 
                     request = voicing.request_for(line.id)
                     record["engine"] = request.engine
                     chosen = project.chosen_take(line.id)
-                    if chosen is not None and chosen.cache_key == request.cache_key() and is_inside(project.folder, chosen.path) \
+                    done = pooled.get(line.id)
+                    if isinstance(done, StudioError):
+                        raise done
+                    if done is not None:
+                        audio_seconds += 0.0 if done.cached else done.take.duration
+                        record.update(status="cached" if done.cached else "rendered", take=done.take.path,
+                                      cached=done.cached, seconds=round(done.seconds, 3))
+                    elif chosen is not None and chosen.cache_key == request.cache_key() and is_inside(project.folder, chosen.path) \
                             and (project.folder / chosen.path).exists():
                         record.update(status="current", take=chosen.path, cached=True)
                     else:

@@ -1,8 +1,15 @@
 """`studio export PROJECT`: the project's timeline as a video, its narration alone, or its captions.
 
-    studio export PROJECT [--preset shorts|landscape|square] [--out FILE] [--captions burn|srt|vtt|none] [--json]
+    studio export PROJECT [--preset shorts|landscape|square] [--quality final|quick] [--encoder x264|fastest|NAME]
+                          [--out FILE] [--captions burn|srt|vtt|none] [--no-render] [--json]
     studio export PROJECT --narration wav|mp3 [--out FILE]
     studio export PROJECT --captions-only srt|vtt [--out FILE]
+
+Lines without a take are rendered first with the project's draft voice when that is
+free (a local model, or a server on this machine or network); a paid draft voice is
+never called from here, since it needs the quote `studio render` shows; `--no-render`
+refuses instead, as before. A video is exported incrementally: scenes unchanged since
+the last export come from the project's cache (see render/incremental.py).
 
 The work runs on a worker thread while this one waits, so Ctrl+C only raises a flag:
 the export stops at its next step and leaves nothing under the final name. Progress
@@ -24,37 +31,45 @@ PRESET_FOR_FORMAT = {"9:16": "shorts", "16:9": "landscape", "1:1": "square"}
 
 
 def add_parsers(sub) -> None:
-    from studio.render.export import CAPTION_MODES, PRESETS
+    from studio.render.export import CAPTION_MODES, PRESETS, QUALITIES
+    from studio.render.hardware import CANDIDATES, FASTEST
 
     export = sub.add_parser("export", help="export the timeline as a video, the narration alone, or the captions")
     export.add_argument("project", help="the project folder")
     export.add_argument("--preset", choices=tuple(PRESETS),
                         help="video shape (default: the project's format: 9:16 shorts, 16:9 landscape, 1:1 square)")
+    export.add_argument("--quality", choices=tuple(QUALITIES), default="final",
+                        help="final, or quick: a quick look at the cut (x264 veryfast, same size; TITLE-PRESET-quick.mp4)")
+    export.add_argument("--encoder", choices=("x264", FASTEST, *CANDIDATES), default="x264",
+                        help="x264 (default), fastest (a hardware encoder where one works here), or one by name; "
+                             "x264 takes over, with a sentence, where a hardware encoder fails")
     export.add_argument("--out", help="the file to write (default: exports/TITLE-PRESET.mp4)")
     export.add_argument("--captions", choices=CAPTION_MODES, default="burn",
                         help="burned into the picture, beside the video as .srt/.vtt, or none")
     what = export.add_mutually_exclusive_group()
     what.add_argument("--narration", choices=("wav", "mp3"), help="only the narration, as WAV or MP3")
     what.add_argument("--captions-only", choices=("srt", "vtt"), help="only the captions, as SRT or WebVTT")
-    export.add_argument("--render", action="store_true", help="render the lines that have no take first")
+    render = export.add_mutually_exclusive_group()
+    render.add_argument("--render", action="store_true", default=True,
+                        help="render the lines that have no take first, with the free draft voice (the default)")
+    render.add_argument("--no-render", dest="render", action="store_false",
+                        help="refuse to export while some lines have no take, rather than render them")
     export.add_argument("--json", action="store_true", help="print one JSON record of what was written")
     export.add_argument("--script", help="which script file to use when the folder holds several")
 
 
 def run(args, *, render=None, registry=None, out=None, err=None) -> int:
-    """Run `studio export`; `render(folder, ...)` renders missing takes when --render is given."""
+    """Run `studio export`; lines without a take are rendered first unless --no-render
+    (`render` is accepted for callers of old and no longer used)."""
     from studio.project.project import Project
     from studio.render import from_project
 
     out, err = out or sys.stdout, err or sys.stderr
     folder = Path(args.project)
-    if args.render and render is not None:
-        with closing(Project.open(folder, script=args.script)) as project:
-            missing = from_project.lines_without_takes(project)
-        if missing:
-            code = render(folder, script=args.script, registry=registry, out=err)
-            if code not in (0, 1):
-                return code
+    if getattr(args, "render", True):
+        code = _render_missing(folder, args, registry, err)
+        if code:
+            return code
     with closing(Project.open(folder, script=args.script)) as project:
         missing = from_project.lines_without_takes(project)
         if missing:
@@ -77,19 +92,69 @@ def run(args, *, render=None, registry=None, out=None, err=None) -> int:
     return 0
 
 
+def _render_missing(folder: Path, args, registry, err) -> int:
+    """Render the drafts of the lines without a take (free engines only), with progress; 0 when done."""
+    from studio.engines.registry import EngineRegistry
+    from studio.jobs.pipeline import Voicing, render_lines
+    from studio.jobs.premium import is_hosted
+    from studio.project.project import Project
+    from studio.render import from_project
+
+    with closing(Project.open(folder, script=args.script)) as project:
+        missing = from_project.lines_without_takes(project)
+        if not missing:
+            return 0
+        voicing = Voicing(project, registry or EngineRegistry())
+        engine = voicing.engine()
+        if is_hosted(engine) and engine.paid:
+            raise StudioError(
+                f"{from_project.LinesWithoutTakes(missing).message.split(':')[0]}, and this project's draft voice "
+                f"({engine.label}) is paid: render them with `studio render {folder}`, which quotes the cost "
+                "first, then export again.")
+        ids = [project.lines[n - 1].id for n in missing]
+        print(f"Rendering {len(ids)} line{'s' if len(ids) != 1 else ''} without a take first "
+              f"({getattr(engine, 'label', '') or project.manifest.tts_draft})…", file=err, flush=True)
+        progress = _Progress(err, quiet=False)
+
+        def work(state):
+            done = []
+
+            def finished(line_id, outcome):
+                done.append(line_id)
+                state.set_progress(len(done) / len(ids), f"Rendered line {len(done)} of {len(ids)}")
+
+            return render_lines(voicing, ids, state, on_result=finished)
+
+        try:
+            outcomes = _in_worker(work, progress)
+        except (KeyboardInterrupt, Cancelled):
+            project.save()
+            print("studio: stopped; the takes rendered so far are kept, and nothing was exported.", file=err)
+            return 130
+        project.save()
+        failed = {k: v for k, v in outcomes.items() if isinstance(v, StudioError)}
+        for line_id, exc in failed.items():
+            print(f"studio: line {[line.id for line in project.lines].index(line_id) + 1}: {exc.message}",
+                  file=err)
+        return 1 if failed else 0
+
+
 def _target(project, args, preset: str) -> Path:
+    from studio.render.export import export_file_name
+
     if args.out:
         return Path(args.out).expanduser().absolute()
     from studio.project.paths import refuse_writing_through_link
 
-    name = _slug(project.manifest.title or Path(project.folder).name)
+    title = project.manifest.title or Path(project.folder).name
+    name = _slug(title)
     exports = Path(project.folder) / "exports"
     if args.narration:
         target = exports / f"{name}-narration.{args.narration}"
     elif args.captions_only:
         target = exports / f"{name}.{args.captions_only}"
     else:
-        target = exports / f"{name}-{preset}.mp4"
+        target = exports / export_file_name(title, preset, getattr(args, "quality", "final"))
     refuse_writing_through_link(project.folder, target)  # exports/ linked elsewhere: said before any work
     return target
 
@@ -127,8 +192,12 @@ def _work(args, timeline, folder: Path, target: Path, preset: str, cues):
     def video(state):
         from studio.render.export import export
 
-        result = export(timeline, folder, target, preset, captions=cues, captions_mode=args.captions, state=state)
-        return {"kind": "video", "path": str(result.path), "preset": result.preset, "width": result.width,
+        encoder = getattr(args, "encoder", "x264")
+        result = export(timeline, folder, target, preset, captions=cues, captions_mode=args.captions, state=state,
+                        quality=getattr(args, "quality", "final"), encoder="libx264" if encoder == "x264" else encoder)
+        return {"kind": "video", "path": str(result.path), "preset": result.preset, "quality": result.quality,
+                "encoder": result.encoder, "segments": result.segments, "encoded_segments": result.encoded_segments,
+                "notes": result.notes, "width": result.width,
                 "height": result.height, "fps": result.fps, "frames": result.frames,
                 "duration": round(result.duration, 3), "timeline": round(timeline.duration, 3),
                 "loudness": round(result.loudness, 2), "seconds": round(result.seconds, 2),
@@ -200,6 +269,10 @@ def _summary(record: dict) -> str:
     if record["kind"] == "narration":
         return f"Narration ({record['duration']:.1f} s, {record['loudness']:.1f} LUFS) written to {record['path']}."
     extra = f" and {', '.join(Path(p).name for p in record['sidecars'])}" if record["sidecars"] else ""
-    return (f"{record['width']}×{record['height']} video, {record['duration']:.2f} s, {record['loudness']:.1f} LUFS, "
-            f"written to {record['path']}{extra} in {record['seconds']:.1f} s.")
+    reused = record["segments"] - record["encoded_segments"]
+    kept = f" ({reused} of {record['segments']} scenes unchanged, reused)" if reused else ""
+    quick = "quick-look " if record["quality"] == "quick" else ""
+    return (f"{record['width']}×{record['height']} {quick}video, {record['duration']:.2f} s, "
+            f"{record['loudness']:.1f} LUFS, written to {record['path']}{extra} in {record['seconds']:.1f} s{kept}."
+            + "".join(f" {note}" for note in record["notes"]))
 

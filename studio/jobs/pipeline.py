@@ -20,7 +20,7 @@ import numpy as np
 
 from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled
 from studio.engines.lexicon import with_lexicon
-from studio.errors import EngineError, StudioError
+from studio.errors import Cancelled, EngineError, StudioError
 from studio.jobs.ledger import Budget, project_ledger, shared_budget
 from studio.jobs.selfcheck import keep_engine_timings
 from studio.project.paths import may_delete, refuse_studio_links
@@ -140,6 +140,74 @@ class Voicing:
         if chosen is None or chosen.cache_key != result.take.cache_key:
             self.project.add_take(result.take, choose=True)
         return result.take
+
+
+def render_lines(voicing: Voicing, line_ids: list[str], state: TaskState, on_result=None,
+                 workers: int | None = None) -> dict[str, "LineRender | StudioError"]:
+    """Render the drafts of `line_ids`, as many at once as the draft engine takes (its `parallel`:
+    1 for a local model, the sum of every server's share for a pool of servers), each committed on
+    this thread as it arrives. Returns {line id: LineRender, or the StudioError that line met};
+    `on_result(line_id, outcome)` is called on this thread after each. A cancel stops the lines not
+    yet started and waits for those under way; what they rendered is kept."""
+    import queue as queue_module
+    import threading
+
+    engine = voicing.engine()
+    requests = {line_id: voicing.request_for(line_id) for line_id in line_ids}
+    workers = max(1, min(len(line_ids) or 1, workers or int(getattr(engine, "parallel", 1) or 1)))
+    todo: queue_module.Queue = queue_module.Queue()
+    for line_id in line_ids:
+        todo.put(line_id)
+    arrived: queue_module.Queue = queue_module.Queue()
+
+    def worker() -> None:
+        while not state.is_cancelled():
+            try:
+                line_id = todo.get_nowait()
+            except queue_module.Empty:
+                return
+            try:
+                outcome = voicing.render_line(line_id, _LineState(state), requests[line_id])
+            except Cancelled:  # the line is simply not rendered
+                return
+            except StudioError as exc:
+                outcome = exc
+            except Exception as exc:  # noqa: BLE001 - said as a sentence, the run goes on
+                outcome = EngineError(f"The voice engine failed on this line ({exc}).", detail=repr(exc))
+            arrived.put((line_id, outcome))
+
+    threads = [threading.Thread(target=worker, name=f"stitch-render-{n}", daemon=True) for n in range(workers)]
+    for t in threads:
+        t.start()
+    outcomes: dict = {}
+    while any(t.is_alive() for t in threads) or not arrived.empty():
+        try:
+            line_id, outcome = arrived.get(timeout=0.05)
+        except queue_module.Empty:
+            continue
+        if isinstance(outcome, LineRender):
+            voicing.commit(outcome)
+        outcomes[line_id] = outcome
+        if on_result is not None:
+            on_result(line_id, outcome)
+    for t in threads:
+        t.join()
+    check_cancelled(state)
+    return outcomes
+
+
+class _LineState:
+    """One line's state among many at once: its cancel is the run's, its progress its own (the run
+    counts finished lines instead)."""
+
+    def __init__(self, state: TaskState):
+        self._state = state
+
+    def set_progress(self, fraction: float, message: str = "") -> None:
+        pass
+
+    def is_cancelled(self) -> bool:
+        return self._state.is_cancelled()
 
 
 def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> RenderRequest:

@@ -25,7 +25,8 @@ from studio.jobs.task import JobState
 
 log = logging.getLogger(__name__)
 
-LANES = {"model": 1, "io": 2}
+# "servers": requests to a pool of servers (`[engines.<id>] base_urls`), as many at once as the pool takes.
+LANES = {"model": 1, "io": 2, "servers": 16}
 
 
 @dataclass(eq=False)

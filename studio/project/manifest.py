@@ -249,9 +249,12 @@ def _check_engines(engines: dict, fix: str = _FIX) -> None:
                     f"In {FILE_NAME}, [engines.{engine_id}] holds '{name}', and API keys never belong in a "
                     f"project: remove it and run `studio keys set SERVICE` (or use Settings) instead. {fix}"
                 )
+            if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+                continue  # a list of text: several servers' addresses (`base_urls`)
             if isinstance(value, (dict, list)) or value is None:
                 raise ProjectError(
-                    f"In {FILE_NAME}, {name} under [engines.{engine_id}] must be text, a number or true/false. {fix}"
+                    f"In {FILE_NAME}, {name} under [engines.{engine_id}] must be text, a number, true/false "
+                    f"or a list of text. {fix}"
                 )
 
 

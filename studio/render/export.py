@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,14 +72,41 @@ class ExportResult:
     loudness: float  # integrated LUFS of the exported sound
     seconds: float  # wall time the export took
     sidecars: list[Path] = field(default_factory=list)  # caption files written beside the video
+    quality: str = "final"  # or "quick"
+    encoder: str = "libx264"  # the video encoder that made it
+    segments: int = 1  # scenes the video was cut into
+    encoded_segments: int = 1  # of which encoded by this export (the others came from the cache)
+    notes: list[str] = field(default_factory=list)  # sentences for the creator (a hardware encoder fell back)
 
 
-def video_encoder_args(preset: Preset) -> list[str]:
-    """x264 settings of every export (the benchmark's floor uses the very same).
+QUALITIES = {"final": "Final", "quick": "Quick look"}
+QUICK_X264 = "veryfast"  # the quick look: same size and rate, x264's veryfast preset
+
+
+def with_quality(preset: Preset, quality: str = "final") -> Preset:
+    """The preset at a quality: "final" as it is, "quick" (a quick look at the cut) with x264 veryfast."""
+    if quality not in QUALITIES:
+        raise ExportFailed(f"An export's quality is {' or '.join(QUALITIES)}, not {quality!r}.")
+    return replace(preset, x264_preset=QUICK_X264) if quality == "quick" else preset
+
+
+def export_file_name(title: str, preset: str, quality: str = "final", suffix: str = "mp4") -> str:
+    """TITLE-PRESET.mp4, or TITLE-PRESET-quick.mp4 for a quick look: the name says which it is."""
+    slug = re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "export"
+    return f"{slug}-{preset}{'-quick' if quality == 'quick' else ''}.{suffix}"
+
+
+def video_encoder_args(preset: Preset, encoder: str = "libx264") -> list[str]:
+    """x264 settings of every export (the benchmark's floor uses the very same), or a hardware
+    encoder's nearest equivalent (see hardware.py).
 
     The colour tags go through x264's own VUI options: ffmpeg's -colorspace would make
     it convert every frame from what it takes the untagged input to be.
     """
+    if encoder != "libx264":
+        from studio.render.hardware import encoder_args
+
+        return encoder_args(encoder, preset)
     return ["-c:v", "libx264", "-preset", preset.x264_preset, "-crf", str(preset.crf), "-pix_fmt", "yuv420p",
             "-x264-params", "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"]
 
@@ -92,11 +120,20 @@ def _preset(preset: str | Preset) -> Preset:
 
 
 def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str | Preset = "shorts",
-           captions=(), captions_mode: str = "burn", state: TaskState | None = None) -> ExportResult:
-    """Make `out_path` from the timeline. Raises Cancelled, MediaError or ExportFailed (with a sentence)."""
+           captions=(), captions_mode: str = "burn", state: TaskState | None = None, *,
+           quality: str = "final", encoder: str = "libx264", incremental: bool = True,
+           cache: Path | None = None) -> ExportResult:
+    """Make `out_path` from the timeline. Raises Cancelled, MediaError or ExportFailed (with a sentence).
+
+    `incremental` (the default) encodes scene by scene into the project's cache and
+    reuses every scene whose pixels have not changed since an earlier export (see
+    incremental.py); False encodes the whole video in one run and caches nothing.
+    `encoder` is "libx264", a hardware encoder's name, or "fastest" (see hardware.py):
+    a hardware encoder that fails falls back to x264, said in `ExportResult.notes`.
+    """
     began = time.monotonic()
     state = state or NullState()
-    preset = _preset(preset)
+    preset = with_quality(_preset(preset), quality)
     out_path = Path(out_path)
     if captions_mode not in CAPTION_MODES:
         raise ExportFailed(f"Captions can be {', '.join(CAPTION_MODES)}, not {captions_mode!r}.")
@@ -110,16 +147,41 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     maker = FrameMaker(timeline, project_folder, preset.width, preset.height, preset.fps,
                        captions=captions, burn_captions=captions_mode == "burn")
     maker.check_sources()
+    notes: list[str] = []
+    if encoder != "libx264":
+        from studio.render.hardware import choose
+
+        encoder, note = choose(encoder, state)
+        notes += [note] if note else []
     sound = _Sound(timeline, Path(project_folder), loudness_target(preset.name), state)
+    encoded = len(maker.segments)
 
     with tempfile.TemporaryDirectory(prefix="stitch-export-") as tmp:
         partial = ffmpeg.partial_path(out_path)
         try:
-            if not _SECOND_PIPE:
-                state.set_progress(0.0, "Mixing the sound")
-                sound.write_wav(Path(tmp) / "mix.wav")  # a full disk here is said like one while encoding
+            if incremental:
+                encoded, note, encoder = _export_by_segments(maker, preset, encoder, sound, Path(project_folder), cache,
+                                                    partial, out_path, Path(tmp), state)
+                notes += [note] if note else []
+            else:
+                if not _SECOND_PIPE:
+                    state.set_progress(0.0, "Mixing the sound")
+                    sound.write_wav(Path(tmp) / "mix.wav")  # a full disk here is said like one while encoding
+                check_cancelled(state)
+                try:
+                    _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98), encoder)
+                except ExportFailed as exc:
+                    if encoder == "libx264" or "disk is full" in str(exc) or "may not write" in str(exc):
+                        raise
+                    from studio.render.hardware import fallback_note
+
+                    notes.append(fallback_note(encoder, exc))
+                    encoder = "libx264"
+                    sound = _Sound(timeline, Path(project_folder), loudness_target(preset.name), state)
+                    if not _SECOND_PIPE:
+                        sound.write_wav(Path(tmp) / "mix.wav")
+                    _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98), encoder)
             check_cancelled(state)
-            _encode(maker, preset, sound, partial, out_path, _Scaled(state, 0.01, 0.98))
             os.replace(partial, out_path)
         except OSError as exc:
             raise ExportFailed(f"Could not save {out_path.name}: {exc.strerror or exc}.", detail=repr(exc)) from exc
@@ -130,25 +192,93 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     return ExportResult(
         path=out_path, preset=preset.name, width=preset.width, height=preset.height, fps=preset.fps,
         frames=maker.count, duration=maker.count / preset.fps, loudness=sound.loudness,
-        seconds=time.monotonic() - began, sidecars=sidecars,
+        seconds=time.monotonic() - began, sidecars=sidecars, quality=quality, encoder=encoder,
+        segments=len(maker.segments), encoded_segments=encoded, notes=notes,
     )
 
 
-def _command(preset: Preset, audio_input: list[str], partial: Path) -> list[str]:
+def _export_by_segments(maker: FrameMaker, preset: Preset, encoder: str, sound: "_Sound", folder: Path,
+                        cache: Path | None, partial: Path, out_path: Path, tmp: Path,
+                        state: TaskState) -> tuple[int, str, str]:
+    """Encode the segments not yet cached, mix the sound meanwhile, join and mux into `partial`.
+    Returns (segments encoded, a sentence when a hardware encoder failed and x264 took over)."""
+    from studio.render import incremental
+
+    wav = tmp / "mix.wav"
+    mixing = _Mixing(sound, wav)
+    mixing.start()
+    note = ""
+    try:
+        settings = {"encoder": video_encoder_args(preset, encoder), "size": [preset.width, preset.height],
+                    "fps": preset.fps}
+        scaled = _Scaled(state, 0.01, 0.95)
+        try:
+            files, encoded = incremental.encode_segments(maker, video_encoder_args(preset, encoder), settings,
+                                                         folder, out_path, scaled, cache)
+        except ExportFailed as exc:
+            if encoder == "libx264" or "disk is full" in str(exc) or "may not write" in str(exc):
+                raise
+            from studio.render.hardware import fallback_note
+
+            note = fallback_note(encoder, exc)
+            encoder = "libx264"
+            settings["encoder"] = video_encoder_args(preset)
+            files, encoded = incremental.encode_segments(maker, video_encoder_args(preset), settings, folder,
+                                                         out_path, scaled, cache)
+        state.set_progress(0.95, "Joining the scenes")
+        mixing.wait(state)
+        incremental.join(files, maker.segments, preset.fps, ["-i", str(wav)],
+                         ["-c:a", "aac", "-b:a", preset.audio_bitrate, "-ar", str(SAMPLE_RATE)],
+                         partial, out_path, state, tmp)
+    finally:
+        mixing.abandon()
+    return encoded, note, encoder
+
+
+class _Mixing:
+    """The sound mixed to a WAV on a thread of its own while the segments encode."""
+
+    def __init__(self, sound: "_Sound", wav: Path):
+        self.sound, self.wav = sound, wav
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="stitch-export-sound", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.sound.write_wav(self.wav)
+        except BaseException as exc:  # raised again on the caller's thread
+            self.failure = exc
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait(self, state: TaskState) -> None:
+        while self.thread.is_alive():
+            check_cancelled(state)
+            self.thread.join(0.05)
+        if self.failure is not None:
+            raise self.failure
+
+    def abandon(self) -> None:
+        self.sound.join()  # sets its abandon flag: a mix still running stops at its next step
+        self.thread.join()
+
+
+def _command(preset: Preset, audio_input: list[str], partial: Path, encoder: str = "libx264") -> list[str]:
     return [
         ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{preset.width}x{preset.height}",
         "-framerate", str(preset.fps), "-i", "pipe:0",
         *audio_input,
         "-map", "0:v:0", "-map", "1:a:0",
-        *video_encoder_args(preset),
+        *video_encoder_args(preset, encoder),
         "-c:a", "aac", "-b:a", preset.audio_bitrate, "-ar", str(SAMPLE_RATE),
         "-movflags", "+faststart", "-f", "mp4", str(partial),
     ]
 
 
 def _encode(maker: FrameMaker, preset: Preset, sound: _Sound, partial: Path, out_path: Path,
-            state: TaskState) -> None:
+            state: TaskState, encoder: str = "libx264") -> None:
     # Frames travel producer → writer through `ready` and come back through `free`:
     # a few buffers reused, rather than 3 MB of fresh memory per frame.
     ready: queue.Queue = queue.Queue()
@@ -159,7 +289,7 @@ def _encode(maker: FrameMaker, preset: Preset, sound: _Sound, partial: Path, out
     producer = threading.Thread(target=_produce, args=(maker, ready, free, stop), name="stitch-export-frames",
                                 daemon=True)
     with tempfile.TemporaryFile() as errors, opencv_on_one_thread(), sound:
-        process = ffmpeg.start(_command(preset, sound.ffmpeg_input(), partial), "the export", errors,
+        process = ffmpeg.start(_command(preset, sound.ffmpeg_input(), partial, encoder), "the export", errors,
                                stdin=subprocess.PIPE, pass_fds=sound.child_fds())
         sound.start()
         _widen_pipe(process.stdin)
@@ -309,10 +439,12 @@ def _next(items: queue.Queue, stop: threading.Event, state: TaskState | None = N
         return item
 
 
-def _produce(maker: FrameMaker, ready: queue.Queue, free: queue.Queue, stop: threading.Event) -> None:
-    """Producer thread: make every frame in order; an error travels to the writer through `ready`."""
+def _produce(maker: FrameMaker, ready: queue.Queue, free: queue.Queue, stop: threading.Event,
+             frames: range | None = None) -> None:
+    """Producer thread: make every frame (or those of `frames`) in order; an error travels to the writer
+    through `ready`."""
     try:
-        for i in range(maker.count):
+        for i in (range(maker.count) if frames is None else frames):
             buffer = _next(free, stop)
             if buffer is None:
                 return
@@ -366,4 +498,4 @@ class _Scaled:
         return self.state.is_cancelled()
 
 
-__all__ = ["CAPTION_MODES", "PRESETS", "ExportResult", "Preset", "export", "video_encoder_args"]
+__all__ = ["CAPTION_MODES", "PRESETS", "QUALITIES", "export_file_name", "with_quality", "ExportResult", "Preset", "export", "video_encoder_args"]

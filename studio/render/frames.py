@@ -22,6 +22,7 @@ from studio.project.paths import inside_project
 from studio.render.burned_captions import CaptionArt, caption_art, lay_on
 from studio.render.colour import BLACK, to_yuv
 from studio.render.errors import MediaError
+from studio.render.segments import plan, segment_at
 from studio.render.timeline import Clip, Timeline
 
 HEADROOM = 1.04  # a plate is this much larger than its closest framing needs (see `place`)
@@ -160,13 +161,14 @@ class FrameMaker:
                  captions=(), burn_captions: bool = True):
         self.folder = Path(project_folder)
         self.width, self.height, self.fps = width, height, fps
-        self.count = max(1, round(timeline.duration * fps))
         self.images = timeline.track("image")
         self.cues = sorted((c for c in captions if c.end > c.start), key=lambda c: c.start) if burn_captions else []
+        # Frames are made segment by segment (see segments.py): frame j of a segment shows its
+        # origin + j/fps, so a segment's pixels are its own and an export can reuse them.
+        self.segments = plan(timeline, fps, self.cues)
+        self.count = self.segments[-1].end
         self._plates: dict[str, Plate] = {}
-        self._showing: dict[int, CaptionArt | None] = {}  # cues on screen, drawn when they first show
-        self._next_cue = 0
-        self._last_t = -1.0
+        self._art: dict[tuple[str, ...], CaptionArt | None] = {}  # cues on screen, drawn when they first show
         self._still_frames: dict[str, np.ndarray] = {}
 
     def check_sources(self) -> None:
@@ -206,9 +208,17 @@ class FrameMaker:
         return next(c for c in self.images if c.id == clip_id)
 
     def make(self, i: int, buffer: np.ndarray) -> None:
-        t = i / self.fps
         y, u, v = self.planes(buffer)
-        clip = self._clip_at(t)
+        segment = segment_at(self.segments, i)
+        if segment is None:  # past the end: what the timeline shows there (nothing)
+            t = i / self.fps
+            clip, progress, arts = self._clip_at(t), None, []
+            if clip is not None:
+                progress = (t - clip.start) / clip.duration
+        else:
+            j = i - segment.first
+            clip, progress = segment.clip, segment.progress_of(j, self.fps)
+            arts = [self._caption(lines) for j0, j1, lines in segment.captions if j0 <= j < j1]
         if clip is None:
             for plane, value in zip((y, u, v), BLACK):
                 plane.fill(value)
@@ -223,22 +233,17 @@ class FrameMaker:
             np.copyto(buffer, still)
         else:
             plate = self._plate(clip)
-            rect = clip.pan_zoom.rect_at((t - clip.start) / clip.duration)
+            rect = clip.pan_zoom.rect_at(progress)
             place(plate.y, plate.margin, rect, y)
             place(plate.u, plate.margin // 2, rect, u, 2 * PRECISION)
             place(plate.v, plate.margin // 2, rect, v, 2 * PRECISION)
-        for art in self._captions_at(t):
-            lay_on(art, y, u, v)
+        for art in arts:
+            if art is not None:
+                lay_on(art, y, u, v)
 
-    def _captions_at(self, t: float) -> list[CaptionArt]:
-        if t < self._last_t:  # asked out of order: start over
-            self._next_cue, self._showing = 0, {}
-        self._last_t = t
-        while self._next_cue < len(self.cues) and self.cues[self._next_cue].start <= t:
-            cue = self.cues[self._next_cue]
-            if t < cue.end:
-                self._showing[self._next_cue] = caption_art(list(cue.lines), self.width, self.height)
-            self._next_cue += 1
-        for n in [n for n in self._showing if self.cues[n].end <= t]:
-            del self._showing[n]
-        return [art for art in self._showing.values() if art is not None]
+    def _caption(self, lines: tuple[str, ...]) -> CaptionArt | None:
+        if lines not in self._art:
+            if len(self._art) > 16:  # cues already shown are rarely shown again
+                self._art.clear()
+            self._art[lines] = caption_art(list(lines), self.width, self.height)
+        return self._art[lines]

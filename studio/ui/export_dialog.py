@@ -6,7 +6,6 @@ complete, so nothing is left under the chosen name); a failure shows its sentenc
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -18,6 +17,8 @@ from studio.errors import StudioError
 
 CAPTIONS = (("burn", "Burned into the picture"), ("srt", "Beside the video (.srt)"),
             ("vtt", "Beside the video (.vtt)"), ("none", "No captions"))
+QUALITY = (("final", "Final"), ("quick", "Quick look (faster, for checking the cut)"))
+ENCODERS = (("libx264", "x264 (software)"), ("fastest", "Fastest here (a hardware encoder where one works)"))
 FORMAT_PRESET = {"9:16": "shorts", "16:9": "landscape", "1:1": "square"}
 JOB_KEY = "export"
 
@@ -37,6 +38,12 @@ class ExportDialog(QDialog):
         self.captions = QComboBox()
         for mode, label in CAPTIONS:
             self.captions.addItem(label, mode)
+        self.quality = QComboBox()
+        for quality, label in QUALITY:
+            self.quality.addItem(label, quality)
+        self.encoder = QComboBox()
+        for encoder, label in ENCODERS:
+            self.encoder.addItem(label, encoder)
         self.path = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -46,6 +53,8 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Shape", self.preset)
         form.addRow("Captions", self.captions)
+        form.addRow("Quality", self.quality)
+        form.addRow("Encoder", self.encoder)
         form.addRow("Save as", where)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -79,6 +88,7 @@ class ExportDialog(QDialog):
         preset = FORMAT_PRESET.get(project.manifest.format, "shorts") if project is not None else "shorts"
         self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
         self.preset.currentIndexChanged.connect(self._suggest_name)
+        self.quality.currentIndexChanged.connect(self._suggest_name)
         self._suggested = ""
         self._suggest_name()
 
@@ -86,8 +96,11 @@ class ExportDialog(QDialog):
         project = self.window.project
         if project is None or (self.path.text() and self.path.text() != self._suggested):
             return
-        title = re.sub(r"[^\w]+", "-", (project.manifest.title or Path(project.folder).name).lower()).strip("-")
-        self._suggested = str(Path(project.folder) / "exports" / f"{title or 'export'}-{self.preset.currentData()}.mp4")
+        from studio.render.export import export_file_name
+
+        name = export_file_name(project.manifest.title or Path(project.folder).name, self.preset.currentData(),
+                                self.quality.currentData())
+        self._suggested = str(Path(project.folder) / "exports" / name)
         self.path.setText(self._suggested)
 
     def _browse(self) -> None:
@@ -123,11 +136,13 @@ class ExportDialog(QDialog):
                 self._say(exc.message)
                 return
         folder, preset, mode = Path(project.folder), self.preset.currentData(), self.captions.currentData()
+        quality, encoder = self.quality.currentData(), self.encoder.currentData()
 
         def work(state):
             from studio.render.export import export
 
-            return export(timeline, folder, out, preset, captions=cues, captions_mode=mode, state=state)
+            return export(timeline, folder, out, preset, captions=cues, captions_mode=mode, state=state,
+                          quality=quality, encoder=encoder)
 
         self.running = True
         self.result = None
@@ -148,8 +163,10 @@ class ExportDialog(QDialog):
         self._stopped()
         self.result = result
         self.progress.setValue(1000)
+        reused = result.segments - result.encoded_segments
         self._say(f"Exported {result.path.name}: {result.duration:.1f} s, {result.width}×{result.height}, "
-                  f"in {result.seconds:.1f} s.")
+                  f"in {result.seconds:.1f} s" + (f" ({reused} of {result.segments} scenes unchanged)" if reused else "")
+                  + "." + "".join(f" {note}" for note in result.notes))
         self.window.say(f"Exported {result.path}.")
 
     def _failed(self, exc: BaseException) -> None:

@@ -217,7 +217,13 @@ class VoiceControl(QObject):
                 self._streams.pop(line_id, None)
                 self.line_changed.emit(line_id)
 
-        self.jobs.start(render, line_key(line_id), "Rendering a line", done, failed, cancelled)
+        # A pool of servers takes several lines at once (studio/engines/hosted/servers.py); a model, one.
+        try:
+            pooled = getattr(voicing.engine(), "parallel", 1) > 1
+        except StudioError:  # said by the render itself
+            pooled = False
+        self.jobs.start(render, line_key(line_id), "Rendering a line", done, failed, cancelled,
+                        lane="servers" if pooled else "model")
         self.line_changed.emit(line_id)
         return True
 

@@ -45,7 +45,10 @@ LABELS = {
 def export_studio(comp, out: Path) -> None:
     from studio.render.export import export
 
-    export(comp.timeline(), Path(comp.folder), out, "shorts", captions=comp.cues(), captions_mode="burn")
+    # A cold cache every run: each round measures a whole export, not a re-export (export_incremental_bench.py).
+    with tempfile.TemporaryDirectory(prefix="stitch-bench-cache-") as cache:
+        export(comp.timeline(), Path(comp.folder), out, "shorts", captions=comp.cues(), captions_mode="burn",
+               cache=Path(cache))
 
 
 def export_content(raw: Path, out: Path) -> None:

@@ -106,6 +106,10 @@ class FakeService:
         self.hits: list[Hit] = []
         self.faults: deque[Fault] = deque()
         self.released = threading.Event()  # set on stop: ends every delay and stall at once
+        self.latency = 0.0  # seconds every request takes before it is answered (a server doing work)
+        self.in_flight = 0
+        self.most_at_once = 0  # the most requests it had under way at one time
+        self._count_lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self
@@ -121,6 +125,10 @@ class FakeService:
     def __enter__(self):
         self._thread.start()
         return self
+
+    def kill(self) -> None:
+        """Stop answering at once: requests under way are dropped unanswered, new ones are refused."""
+        self.__exit__()
 
     def __exit__(self, *exc):
         self.released.set()
@@ -231,7 +239,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         hit = Hit(self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()},
                   self.rfile.read(length))
         fake.hits.append(hit)
+        with fake._count_lock:
+            fake.in_flight += 1
+            fake.most_at_once = max(fake.most_at_once, fake.in_flight)
+        try:
+            self._answer(fake, hit)
+        finally:
+            with fake._count_lock:
+                fake.in_flight -= 1
+
+    def _answer(self, fake: "FakeService", hit: Hit):
         fault = fake.faults.popleft() if fake.faults else Fault()
+        if fake.released.is_set() or (fake.latency and fake.released.wait(fake.latency)):
+            self.close_connection = True
+            return
         if fault.delay and fake.released.wait(fault.delay):
             return
         status, body, ctype, headers = fake.answer(hit)

@@ -54,8 +54,8 @@ def test_captions_alone_as_srt(tiny_project, capsys):
     assert "3 captions" in capsys.readouterr().out
 
 
-def test_lines_without_a_take_are_named_in_a_sentence(demo_project, capsys):
-    assert main(["export", str(demo_project), "--preset", "square"]) == 2
+def test_lines_without_a_take_are_named_in_a_sentence_with_no_render(demo_project, capsys):
+    assert main(["export", str(demo_project), "--preset", "square", "--no-render"]) == 2
     err = capsys.readouterr().err
     assert "Lines 1, 2, 3, 4, 5 have no take yet: render them first" in err and "Traceback" not in err
     assert not (demo_project / "exports").exists()
@@ -74,6 +74,27 @@ def test_render_flag_renders_missing_lines_first(demo_project, sine_registry, ca
     assert export_command.run(Args, render=render_project, registry=sine_registry) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["kind"] == "narration" and record["duration"] > 0.1
+
+
+def test_a_video_export_renders_the_free_drafts_it_lacks_first_with_progress(demo_project, sine_registry, capsys):
+    from studio.commands import export as export_command
+    from studio.project.project import Project
+
+    (demo_project / "script.md").write_text("# Only\n\nHello there.\n\nAnd again.\n", encoding="utf-8")
+
+    class Args:
+        project, preset, out, captions, narration, captions_only = str(demo_project), "square", None, "none", None, None
+        render, json, script, quality, encoder = True, True, None, "quick", "x264"
+
+    assert export_command.run(Args, registry=sine_registry) == 0
+    captured = capsys.readouterr()
+    assert "Rendering 2 lines without a take first" in captured.err
+    assert "Rendered line 2 of 2" in captured.err and "Encoding frame" in captured.err
+    record = json.loads(captured.out)
+    assert record["quality"] == "quick" and record["path"].endswith("-square-quick.mp4")
+    project = Project.open(demo_project)
+    assert all(project.chosen_take(line.id) is not None for line in project.lines)
+    project.close()
 
 
 def test_ctrl_c_stops_the_export_and_leaves_no_file(tiny_project, monkeypatch, capsys):

@@ -312,3 +312,15 @@ def test_screenshot_of_the_timeline_with_the_preview(timeline_studio, qtbot, art
     assert panel.preview.caption == cue.text and panel.preview.isVisible()
     qtbot.wait(50)
     assert win.grab().save(str(artifacts_dir / "timeline-preview.png"))
+
+
+def test_export_dialog_offers_a_quick_look_and_names_the_file_for_it(window, demo_copy):
+    from studio.ui.export_dialog import open_export
+
+    assert window.open_folder(demo_copy)
+    dialog = open_export(window)
+    final = dialog.path.text()
+    assert final.endswith(".mp4") and "-quick" not in final
+    dialog.quality.setCurrentIndex(dialog.quality.findData("quick"))
+    assert dialog.path.text() == final[:-len(".mp4")] + "-quick.mp4"
+    assert [dialog.encoder.itemData(i) for i in range(dialog.encoder.count())] == ["libx264", "fastest"]

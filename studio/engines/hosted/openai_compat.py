@@ -49,13 +49,50 @@ class OpenAISpeechEngine(HostedSpeech, OpenAICompatible):
     default_model = "tts-1"
     max_characters = 4096
 
-    def __init__(self, store=None, *, voice: str | None = None, voices=None, response_format: str = "wav", **kw):
+    def __init__(self, store=None, *, voice: str | None = None, voices=None, response_format: str = "wav",
+                 base_urls=None, per_server: int = 2, **kw):
+        urls = [str(u).rstrip("/") for u in (base_urls or []) if str(u).strip()]
+        if urls and not kw.get("base_url"):
+            kw["base_url"] = urls[0]
         super().__init__(store, **kw)
         self._voices = tuple(voices) if voices else ((voice,) if voice and not self.official else OPENAI_VOICES)
         self._voice = voice or self._voices[0]
         self.output_format = response_format
+        self.pool = None
+        if urls:
+            # `[engines.openai-tts] base_urls = [...]`: the same model on several servers. Each take's request
+            # names the first server (base_url when given), so its cache key is the same whichever one said it.
+            from studio.engines.hosted.http import Retries
+            from studio.engines.hosted.servers import ServerPool
+
+            child = {**kw, "retries": kw.get("retries") or Retries(attempts=2)}  # the other servers are the retry
+            servers = list(dict.fromkeys([self.base_url, *urls]))
+            self.pool = ServerPool([OpenAISpeechEngine(store, voice=voice, voices=voices, response_format=response_format,
+                                                       **{**child, "base_url": url}) for url in servers], per_server)
+            self.label = f"Speech from {len(servers)} servers ({self.model_name})"
+
+    @property
+    def parallel(self) -> int:
+        """Requests render-all may have under way at once: one, or every server's share of a pool."""
+        return self.pool.parallel if self.pool is not None else 1
+
+    @property
+    def paid(self) -> bool:
+        if self.pool is not None and len(self.pool.engines) > 1:
+            return any(engine.paid for engine in self.pool.engines)
+        return super().paid
+
+    def unload(self) -> None:
+        super().unload()
+        for engine in self.pool.engines if self.pool is not None else ():
+            engine.unload()
 
     def synthesize(self, request: RenderRequest, state: TaskState) -> Audio:
+        if self.pool is not None:
+            return self.pool.run(lambda engine: engine._synthesize(request, state), state)
+        return self._synthesize(request, state)
+
+    def _synthesize(self, request: RenderRequest, state: TaskState) -> Audio:
         self.check_text(request)
         body = {
             "model": request.model,
