@@ -80,7 +80,7 @@ def run(args, *, render=None, registry=None, out=None, err=None) -> int:
 def _target(project, args, preset: str) -> Path:
     if args.out:
         return Path(args.out).expanduser().absolute()
-    name = _slug(project.manifest.title or Path(project.folder).name)
+    name = _slug(project.title)
     exports = Path(project.folder) / "exports"
     if args.narration:
         return exports / f"{name}-narration.{args.narration}"

@@ -76,7 +76,7 @@ def _recording_take(project, line_id: str, relative: str, start: float, end: flo
     return Take(
         id=uuid.uuid4().hex[:12], line_id=line_id, path=relative,
         cache_key="recording-" + hashlib.sha256(where.encode("utf-8")).hexdigest(),
-        engine="recording", model="", voice="", speed=1.0, text=project.line(line_id).text,
+        engine="recording", model="", voice="", speed=1.0, text=project.spoken(line_id),
         g2p="", seconds=0.0, duration=round(max(0.0, end - start), 3), sample_rate=0,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         tier=RECORDING, request={"recording": relative, "language": transcript.language}, offset=round(start, 3),

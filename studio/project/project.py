@@ -25,6 +25,7 @@ from studio.project.folder import (
     starter_script,
 )
 from studio.project.checks import ProjectChecks
+from studio.project.conventions import spoken_text
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.images import ProjectImages
@@ -154,6 +155,15 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         scene_id = self.line(line_id).scene_id
         return next(scene for scene in self.scenes if scene.id == scene_id)
 
+    def spoken(self, line_id: str) -> str:
+        """The words the voice reads for a line: its directions left out, a pause as "…"."""
+        return spoken_text(self.line(line_id).text)
+
+    @property
+    def title(self) -> str:
+        """The title the script gives itself, else stitch.toml's, else the folder's name."""
+        return self._doc.title() or self.manifest.title or Path(self.folder).name
+
     def voice_of(self, line_id: str) -> str:
         own = self.line_voice(line_id)
         return own if own is not None else self.manifest.voice
@@ -188,7 +198,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         only to the jobs layer). "other engine": the chosen draft take has the line's words but
         was made by another engine than the draft engine now routed; the creator decides."""
         index = self._index_map().get(line_id)
-        text = self._doc.line_texts()[index].strip() if index is not None else ""
+        text = spoken_text(self._doc.line_texts()[index]) if index is not None else ""
         if not text:
             return "none"
         take = self.chosen_take(line_id)

@@ -267,10 +267,10 @@ def line_words(project, line_id: str, at: float = 0.0) -> list[_Word]:
         return []
     check = project.take_check(take.id)
     if check is not None and check.words():
-        text = take.text or project.line(line_id).text
+        text = take.text or project.spoken(line_id)
         return [_Word(text[w.char_start:w.char_end], at + w.start, at + w.end)
                 for w in word_times(text, take.duration, check.words())]
-    words = project.line(line_id).text.split()
+    words = project.spoken(line_id).split()
     step = take.duration / max(1, len(words))
     return [_Word(w, at + i * step, at + (i + 1) * step) for i, w in enumerate(words)]
 

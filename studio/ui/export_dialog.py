@@ -86,7 +86,7 @@ class ExportDialog(QDialog):
         project = self.window.project
         if project is None or (self.path.text() and self.path.text() != self._suggested):
             return
-        title = re.sub(r"[^\w]+", "-", (project.manifest.title or Path(project.folder).name).lower()).strip("-")
+        title = re.sub(r"[^\w]+", "-", project.title.lower()).strip("-")
         self._suggested = str(Path(project.folder) / "exports" / f"{title or 'export'}-{self.preset.currentData()}.mp4")
         self.path.setText(self._suggested)
 
