@@ -69,7 +69,7 @@ def _headless(argv: list[str]) -> int:
     render = sub.add_parser("render", help="render every line that has no current take")
     render.add_argument("project", help="the project folder")
     render.add_argument("--json", action="store_true", help="print one JSON record per line")
-    render.add_argument("--script", help="which script file to use when the folder holds several")
+    add_script_option(render)
     from studio.commands import images, keys, models as model_commands, premium
 
     premium.add_render_options(render)
@@ -114,7 +114,7 @@ def _headless(argv: list[str]) -> int:
     if args.command == "clean":
         return clean_command.run(args)
     if args.command == "cost":
-        return premium.cost(Path(args.project), as_json=args.json)
+        return premium.cost(Path(args.project), as_json=args.json, script=args.script)
     if args.command == "keys":
         return keys.run(args)
     if args.command == "images":
@@ -230,6 +230,12 @@ def _models(args) -> int:
     return 2
 
 
+def add_script_option(parser) -> None:
+    """`--script NAME`, on every command that reads the script."""
+    parser.add_argument("--script", metavar="NAME",
+                        help="which file in the folder is the script, when it holds several (remembered in stitch.toml)")
+
+
 def _listen_parsers(sub) -> None:
     transcribe = sub.add_parser("transcribe", help="a file: its words with timings; a project: import its recordings as lines")
     transcribe.add_argument("path", help="an audio or video file, or a project folder")
@@ -246,6 +252,8 @@ def _listen_parsers(sub) -> None:
     captions.add_argument("--format", choices=("srt", "vtt"), default="srt")
     captions.add_argument("--out", help="the file to write (default: exports/captions.FORMAT)")
     captions.add_argument("--per-line", action="store_true", help="one file per line, named by line id")
+    for command in (transcribe, check, captions):
+        add_script_option(command)
 
 
 def _listen(args, registry=None, out=None) -> int:
@@ -269,7 +277,7 @@ def _listen(args, registry=None, out=None) -> int:
             for w in transcript.words:
                 print(f"{w.start:8.2f} {w.end:8.2f}  {w.text}", file=out)
         return 0
-    project = Project.open(path)
+    project = Project.open(path, script=getattr(args, "script", None))
     try:
         if args.command == "captions":
             return _captions(project, args, out)
@@ -295,9 +303,9 @@ def _listen(args, registry=None, out=None) -> int:
             if args.json:
                 print(json.dumps(r, ensure_ascii=False), file=out)
             elif "wer" in r:
-                print(f"{r['line']}  {r['status']:<6}  WER {r['wer']:.0%}  {r['summary']}", file=out)
+                print(f"Line {r['number']} {r['name']}  {r['status']:<6}  WER {r['wer']:.0%}  {r['summary']}", file=out)
             else:
-                print(f"{r['line']}  {r['status']}  {r.get('error', '')}".rstrip(), file=out)
+                print(f"Line {r['number']} {r['name']}  {r['status']}  {r.get('error', '')}".rstrip(), file=out)
         return 1 if any(r["status"] in ("failed", "missing") for r in records) else 0
     finally:
         project.close()

@@ -179,3 +179,10 @@ def scene_label(number: int, title: str) -> str:
     if title and _SCENE_NUMBER.match(title):
         return title
     return f"Scene {number}: {title or 'Untitled'}"
+
+
+def line_name(text: str, words: int = 6) -> str:
+    """A line named by its first words, quoted: "There are 1,200 steps between the…"."""
+    spoken = spoken_text(text).split()
+    shown = " ".join(spoken[:words]) + ("…" if len(spoken) > words else "")
+    return f"“{shown}”" if shown else "(an empty line)"

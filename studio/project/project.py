@@ -41,7 +41,8 @@ from studio.project.lines import (
 )
 from studio.project.manifest import SPEED_RANGE, Manifest
 from studio.project.script import Line, Scene, ScriptDocument, normalise_text
-from studio.project.scriptfile import DiskScript, ScriptFile
+from studio.project.readers import READ_ONLY_KINDS
+from studio.project.scriptfile import DiskScript, ScriptFile, read_only_error
 from studio.project.session import Recovery
 from studio.project.storage import atomic_write_text, read_json
 from studio.project.takes import Take, TakeStore
@@ -224,7 +225,17 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     # ---- undoable edits ------------------------------------------------------------------
 
+    @property
+    def read_only_script(self) -> bool:
+        """A Word or Fountain script: the studio narrates it but the creator edits it elsewhere."""
+        return self._kind in READ_ONLY_KINDS
+
+    def _check_script_editable(self) -> None:
+        if self.read_only_script:
+            raise read_only_error(self.script_path.name)
+
     def edit_line(self, line_id: str, text: str) -> None:
+        self._check_script_editable()
         index = self._index(line_id)
         text = normalise_text(text)
         if text == self._doc.line_texts()[index]:
@@ -248,6 +259,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     def insert_line(self, after_line_id: str | None, text: str = "", scene_id: str | None = None) -> str:
         """Add a line after `after_line_id`, or first in `scene_id` (the first scene when None)."""
+        self._check_script_editable()
         line_id = self._fresh_id()
         if after_line_id is not None:
             after, scene_index = self._index(after_line_id), 0
@@ -257,6 +269,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         return line_id
 
     def delete_line(self, line_id: str) -> None:
+        self._check_script_editable()
         index = self._index(line_id)
 
         def change():
@@ -272,6 +285,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     def add_scene(self, title: str, after_scene_id: str | None = None) -> str:
         """Add a scene after `after_scene_id`, or at the end of the script when None."""
+        self._check_script_editable()
         after = self._scene_index(after_scene_id) if after_scene_id is not None else None
         scene_id = self._fresh_id()
         self._edit("Add scene", lambda: self._doc.add_scene(title, after, scene_id))

@@ -77,12 +77,13 @@ class ScriptDocument:
 
     @classmethod
     def parse(cls, text: str, kind: str) -> "ScriptDocument":
-        if kind not in ("md", "txt"):
+        if kind not in ("md", "txt", "docx", "fountain"):
             raise ValueError(f"unknown script kind {kind!r}")
         first_newline = text.find("\n")
         newline = "\r\n" if first_newline > 0 and text[first_newline - 1] == "\r" else "\n"
         lines = _LINE.findall(text)
-        blocks = _split_markdown(lines) if kind == "md" else _split_paragraphs(lines)
+        # Word and Fountain scripts arrive converted to Markdown (studio.project.readers).
+        blocks = _split_paragraphs(lines) if kind == "txt" else _split_markdown(lines)
         return cls(_find_title(blocks), kind, newline, new_id())
 
     def copy(self) -> "ScriptDocument":
@@ -232,6 +233,8 @@ class ScriptDocument:
 
     def add_scene(self, title: str, after_scene_index: int | None = None, scene_id: str = "") -> int:
         """Add a scene after scene `after_scene_index` (None: at the end); returns its index."""
+        if self.kind in ("docx", "fountain"):
+            raise ProjectError("This script is edited in the app it comes from; add the scene there.")
         if self.kind != "md":
             raise ProjectError("A plain-text script has no scenes; rename it to .md to use scenes.")
         title = normalise_text(title).strip()
