@@ -229,9 +229,11 @@ def timeline_cues(project, timeline: Timeline, **options) -> list[Cue]:
         shift = clip.start + offset - clip.in_point
         timed = []
         for w in words:
-            start, end = max(clip.start, w.start + shift), min(clip.end, w.end + shift)
-            if end > start:
-                timed.append(replace(w, start=start, end=end))
+            # Clamped to the clip, never dropped: a word the transcriber gave no time to
+            # ("1" ",200") is still one of the line's words.
+            start = min(max(clip.start, w.start + shift), clip.end)
+            end = min(max(start, w.end + shift), clip.end)
+            timed.append(replace(w, start=start, end=end))
         if timed:
             cues += cues_from_words(timed, **options)  # a new line, a new cue
     cues.sort(key=lambda c: c.start)
