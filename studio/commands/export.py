@@ -39,6 +39,8 @@ def add_parsers(sub) -> None:
     export.add_argument("--render", action="store_true", help="render the lines that have no take first")
     export.add_argument("--json", action="store_true", help="print one JSON record of what was written")
     export.add_argument("--script", help="which script file to use when the folder holds several")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace the file at --out if it is there (without --out a new name is always chosen)")
 
 
 def run(args, *, render=None, registry=None, out=None, err=None) -> int:
@@ -78,15 +80,32 @@ def run(args, *, render=None, registry=None, out=None, err=None) -> int:
 
 
 def _target(project, args, preset: str) -> Path:
+    """Where the export goes. A file already there is never replaced unasked: --out names
+    it only with --overwrite, and the default name moves on to `NAME-2`, `NAME-3`..."""
     if args.out:
-        return Path(args.out).expanduser().absolute()
+        target = Path(args.out).expanduser().absolute()
+        if target.exists() and not getattr(args, "overwrite", False):
+            raise StudioError(f"{target.name} is already there: add --overwrite to replace it, or choose "
+                              "another name with --out; nothing was exported.")
+        return target
     name = _slug(project.title)
     exports = Path(project.folder) / "exports"
     if args.narration:
-        return exports / f"{name}-narration.{args.narration}"
-    if args.captions_only:
-        return exports / f"{name}.{args.captions_only}"
-    return exports / f"{name}-{preset}.mp4"
+        target = exports / f"{name}-narration.{args.narration}"
+    elif args.captions_only:
+        target = exports / f"{name}.{args.captions_only}"
+    else:
+        target = exports / f"{name}-{preset}.mp4"
+    return _free(target)
+
+
+def _free(path: Path) -> Path:
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def _slug(title: str) -> str:

@@ -150,7 +150,8 @@ class Timeline:
     def set_ducking(self, amount_db: float, attack: float, release: float) -> "Timeline":
         if not (amount_db <= 0 and attack >= 0 and release >= 0):
             raise TimelineError("Ducking lowers the music: use an amount of 0 dB or less and times of 0 s or more.")
-        return replace(self, ducking=Ducking(float(amount_db), float(attack), float(release)))
+        return replace(self, ducking=replace(self.ducking, amount_db=float(amount_db), attack=float(attack),
+                                             release=float(release)))
 
     def set_gap(self, gap: float) -> "Timeline":
         gap = _checked_gap(gap)
