@@ -84,6 +84,10 @@ def _merge_lone_words(groups, width, max_lines, max_duration, min_duration) -> l
         short = len(group) == 1 or group[-1].end - group[0].start < min_duration
         if out and short and _fits(out[-1], group, width, max_lines, max_duration):
             out[-1] = out[-1] + group
+        elif out and len(group) == 1 and len(out[-1]) > 3 and _fits(out[-1][-1:], group, width, max_lines, max_duration):
+            # The cue before is full: its last word comes along ("the quay."), so none stands alone.
+            out[-1], group = out[-1][:-1], out[-1][-1:] + group
+            out.append(group)
         else:
             out.append(group)
     i = 0

@@ -215,7 +215,7 @@ class Timeline:
         self.clip(clip_id)
         return replace(self, clips=tuple(c for c in self.clips if c.id != clip_id))
 
-    def add_music(self, source: str, gain_db: float = -18.0, fade_in: float = 1.0, fade_out: float = 2.0) -> "Timeline":
+    def add_music(self, source: str, gain_db: float = 0.0, fade_in: float = 1.0, fade_out: float = 2.0) -> "Timeline":
         """A music bed under the whole narration; it follows the narration's length until moved or trimmed."""
         n = sum(1 for c in self.clips if c.track == "music")
         clip = Clip(
