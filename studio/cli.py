@@ -28,7 +28,7 @@ from pathlib import Path
 from studio import __version__
 from studio.errors import Cancelled, StudioError
 
-COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean")
+COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean", "script")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,12 +77,16 @@ def _headless(argv: list[str]) -> int:
     keys.add_parsers(sub)
     images.add_parsers(sub)
     from studio.commands import export as export_command
+    from studio.commands import script as script_command
 
+    script_command.add_parsers(sub)
     export_command.add_parsers(sub)
 
     _listen_parsers(sub)
     doctor = sub.add_parser("doctor", help="say what is present and missing")
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("project", nargs="?", help="also check this project: its script, routes and files")
+    add_script_option(doctor)
 
     models = sub.add_parser("models", help="the model store")
     msub = models.add_subparsers(dest="action", required=True)
@@ -113,6 +117,8 @@ def _headless(argv: list[str]) -> int:
         parser.error("--scenes goes with --final; draft images of scenes come from `studio images`")
     if args.command == "clean":
         return clean_command.run(args)
+    if args.command == "script":
+        return script_command.run(args)
     if args.command == "cost":
         return premium.cost(Path(args.project), as_json=args.json, script=args.script)
     if args.command == "keys":
@@ -133,6 +139,10 @@ def _headless(argv: list[str]) -> int:
         from studio.doctor import checks, format_checks
 
         results = checks()
+        if args.project:
+            from studio.commands.doctor_project import project_checks
+
+            results += project_checks(Path(args.project), script=args.script)
         print(json.dumps([c.__dict__ for c in results], indent=1) if args.json else format_checks(results))
         return 0
     return _models(args)

@@ -176,3 +176,38 @@ def test_a_creators_folder_is_read_rendered_captioned_checked_and_exported_as_me
     after = sha(folder)
     assert {k: after[k] for k in before} == before
     assert not any(re.match(r"(pics|audio)/", k) for k in set(after) - set(before))
+
+
+def test_how_the_studio_reads_the_script_is_shown_before_rendering(creator_folder, capsys):
+    from studio.cli import main
+
+    before = sha(creator_folder)
+    assert main(["script", str(creator_folder), "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert "Title: The Keeper of Nyhavn Light" in shown
+    assert "Scene 1: Arrival at the harbour" in shown and "SCENE 3 - The lamp room" in shown
+    assert "not spoken (speaker): NARRATOR:" in shown and "not spoken (direction): (beat)" in shown
+    assert "  2. There are 1,200 steps between the harbour wall" in shown
+    assert "3 scenes, 3 spoken lines." in shown
+    assert main(["script", str(creator_folder), "--json"]) == 0
+    kinds = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert kinds.count("line") == 3 and kinds.count("scene") == 3 and kinds[0] == "title"
+    after = sha(creator_folder)
+    assert {k: after[k] for k in before} == before
+
+
+def test_doctor_checks_a_projects_script_routes_and_files(creator_folder, sine_registry):
+    from studio.cli import render_project
+    from studio.commands.doctor_project import project_checks
+
+    assert render_project(creator_folder, registry=sine_registry, out=io.StringIO()) == 0
+    results = {c.name: c for c in project_checks(creator_folder)}
+    assert results["script"].ok and "3 scenes, 3 spoken lines" in results["script"].sentence
+    assert results["pictures"].ok and "pics/harbour.jpg" in results["pictures"].sentence
+    assert results["music"].ok and "audio/bed.wav" in results["music"].sentence
+    (creator_folder / "stitch.toml").write_text(
+        (creator_folder / "stitch.toml").read_text().replace('draft = "whisper"', 'draft = "no-such-engine"'))
+    (creator_folder / "pics" / "lamp.jpg").unlink()
+    results = {c.name: c for c in project_checks(creator_folder)}
+    assert not results["route stt draft"].ok and "no-such-engine" in results["route stt draft"].sentence
+    assert not results["pictures"].ok or "lamp.jpg" not in results["pictures"].sentence

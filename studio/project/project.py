@@ -25,7 +25,7 @@ from studio.project.folder import (
     starter_script,
 )
 from studio.project.checks import ProjectChecks
-from studio.project.conventions import spoken_text
+from studio.project.conventions import not_spoken, spoken_text
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.images import ProjectImages
@@ -159,6 +159,18 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
     def spoken(self, line_id: str) -> str:
         """The words the voice reads for a line: its directions left out, a pause as "…"."""
         return spoken_text(self.line(line_id).text)
+
+    def reading(self) -> list[tuple[str, str]]:
+        """How the studio reads the script, in order: ("title" | "scene" | "line" | "speaker" |
+        "direction" | "kept", text); a line's text is what is spoken."""
+        out = []
+        for kind, text in self._doc.outline():
+            if kind == "line":
+                out.append(("line", spoken_text(text)))
+                out += [("direction", d) for d in not_spoken(text)]
+            else:
+                out.append((kind, text))
+        return out
 
     @property
     def title(self) -> str:
