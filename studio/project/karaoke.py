@@ -48,7 +48,19 @@ def word_times(text: str, duration: float, heard: list[dict] | None = None) -> l
 def _from_heard(text: str, duration: float, heard: list[dict]) -> list[WordTime]:
     # Matched through the normal forms (studio.project.wording): every script word, its time heard.
     pieces = [(str(w.get("text", "")), float(w["start"]), float(w["end"])) for w in heard]
+    if not any(said.strip() for said, _, _ in pieces):
+        return _by_position(word_spans(text), heard)  # timings without their words: by position
     return [WordTime(start, end, a, b) for a, b, start, end in align_times(text, pieces, duration)]
+
+
+def _by_position(spans: list[tuple[int, int]], heard: list[dict]) -> list[WordTime]:
+    n, m = len(spans), len(heard)
+    out = []
+    for i, (start, end) in enumerate(spans):
+        first = min(m - 1, (i * m) // n)
+        last = max(first, min(m - 1, ((i + 1) * m) // n - 1))
+        out.append(WordTime(float(heard[first]["start"]), float(heard[last]["end"]), start, end))
+    return out
 
 
 def word_at(times: list[WordTime], seconds: float) -> WordTime | None:
