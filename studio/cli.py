@@ -33,7 +33,7 @@ from studio import __version__
 from studio.errors import Cancelled, StudioError
 
 COMMANDS = ("render", "doctor", "models", "transcribe", "check", "captions", "cost", "keys", "images", "export", "clean",
-            "plan", "mcp", "compare")
+            "plan", "mcp", "compare", "script")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +74,7 @@ def _headless(argv: list[str]) -> int:
     render = sub.add_parser("render", help="render every line that has no current take")
     render.add_argument("project", help="the project folder")
     render.add_argument("--json", action="store_true", help="print one JSON record per line")
-    render.add_argument("--script", help="which script file to use when the folder holds several")
+    add_script_option(render)
     from studio.commands import images, keys, models as model_commands, premium
 
     premium.add_render_options(render)
@@ -82,12 +82,16 @@ def _headless(argv: list[str]) -> int:
     keys.add_parsers(sub)
     images.add_parsers(sub)
     from studio.commands import export as export_command
+    from studio.commands import script as script_command
 
+    script_command.add_parsers(sub)
     export_command.add_parsers(sub)
 
     _listen_parsers(sub)
     doctor = sub.add_parser("doctor", help="say what is present and missing")
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("project", nargs="?", help="also check this project: its script, routes and files")
+    add_script_option(doctor)
 
     models = sub.add_parser("models", help="the model store")
     msub = models.add_subparsers(dest="action", required=True)
@@ -132,8 +136,10 @@ def _headless(argv: list[str]) -> int:
         return mcp_server.run(args)
     if args.command == "compare":
         return compare_command.run(args)
+    if args.command == "script":
+        return script_command.run(args)
     if args.command == "cost":
-        return premium.cost(Path(args.project), as_json=args.json)
+        return premium.cost(Path(args.project), as_json=args.json, script=args.script)
     if args.command == "keys":
         return keys.run(args)
     if args.command == "images":
@@ -152,6 +158,10 @@ def _headless(argv: list[str]) -> int:
         from studio.doctor import checks, format_checks
 
         results = checks()
+        if args.project:
+            from studio.commands.doctor_project import project_checks
+
+            results += project_checks(Path(args.project), script=args.script)
         print(json.dumps([c.__dict__ for c in results], indent=1) if args.json else format_checks(results))
         return 0
     return _models(args)
@@ -288,6 +298,12 @@ def _models(args) -> int:
     return 2
 
 
+def add_script_option(parser) -> None:
+    """`--script NAME`, on every command that reads the script."""
+    parser.add_argument("--script", metavar="NAME",
+                        help="which file in the folder is the script, when it holds several (remembered in stitch.toml)")
+
+
 def _listen_parsers(sub) -> None:
     transcribe = sub.add_parser("transcribe", help="a file: its words with timings; a project: import its recordings as lines")
     transcribe.add_argument("path", help="an audio or video file, or a project folder")
@@ -304,6 +320,8 @@ def _listen_parsers(sub) -> None:
     captions.add_argument("--format", choices=("srt", "vtt"), default="srt")
     captions.add_argument("--out", help="the file to write (default: exports/captions.FORMAT)")
     captions.add_argument("--per-line", action="store_true", help="one file per line, named by line id")
+    for command in (transcribe, check, captions):
+        add_script_option(command)
 
 
 def _listen(args, registry=None, out=None) -> int:
@@ -327,7 +345,7 @@ def _listen(args, registry=None, out=None) -> int:
             for w in transcript.words:
                 print(f"{w.start:8.2f} {w.end:8.2f}  {w.text}", file=out)
         return 0
-    project = Project.open(path)
+    project = Project.open(path, script=getattr(args, "script", None))
     try:
         if args.command == "captions":
             return _captions(project, args, out)
@@ -353,9 +371,9 @@ def _listen(args, registry=None, out=None) -> int:
             if args.json:
                 print(json.dumps(r, ensure_ascii=False), file=out)
             elif "wer" in r:
-                print(f"{r['line']}  {r['status']:<6}  WER {r['wer']:.0%}  {r['summary']}", file=out)
+                print(f"Line {r['number']} {r['name']}  {r['status']:<6}  WER {r['wer']:.0%}  {r['summary']}", file=out)
             else:
-                print(f"{r['line']}  {r['status']}  {r.get('error', '')}".rstrip(), file=out)
+                print(f"Line {r['number']} {r['name']}  {r['status']}  {r.get('error', '')}".rstrip(), file=out)
         return 1 if any(r["status"] in ("failed", "missing") for r in records) else 0
     finally:
         project.close()

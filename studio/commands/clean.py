@@ -16,7 +16,7 @@ def run(args, out=None) -> int:
     from studio.project.project import Project
 
     out = out or sys.stdout
-    project = Project.open(Path(args.project))
+    project = Project.open(Path(args.project), script=getattr(args, "script", None))
     try:
         found = project.leftovers()
         size = found.size()
@@ -45,3 +45,4 @@ def add_parser(sub) -> None:
     clean.add_argument("project")
     clean.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     clean.add_argument("--json", action="store_true", help="one JSON record")
+    clean.add_argument("--script", metavar="NAME", help="which file in the folder is the script, when it holds several")

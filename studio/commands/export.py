@@ -56,6 +56,8 @@ def add_parsers(sub) -> None:
                         help="refuse to export while some lines have no take, rather than render them")
     export.add_argument("--json", action="store_true", help="print one JSON record of what was written")
     export.add_argument("--script", help="which script file to use when the folder holds several")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace the file at --out if it is there (without --out a new name is always chosen)")
 
 
 def run(args, *, render=None, registry=None, out=None, err=None) -> int:
@@ -140,13 +142,18 @@ def _render_missing(folder: Path, args, registry, err) -> int:
 
 
 def _target(project, args, preset: str) -> Path:
+    """Where the export goes. A file already there is never replaced unasked: --out names
+    it only with --overwrite, and the default name moves on to `NAME-2`, `NAME-3`..."""
+    from studio.project.paths import refuse_writing_through_link
     from studio.render.export import export_file_name
 
     if args.out:
-        return Path(args.out).expanduser().absolute()
-    from studio.project.paths import refuse_writing_through_link
-
-    title = project.manifest.title or Path(project.folder).name
+        target = Path(args.out).expanduser().absolute()
+        if target.exists() and not getattr(args, "overwrite", False):
+            raise StudioError(f"{target.name} is already there: add --overwrite to replace it, or choose "
+                              "another name with --out; nothing was exported.")
+        return target
+    title = project.title
     name = _slug(title)
     exports = Path(project.folder) / "exports"
     if args.narration:
@@ -156,7 +163,16 @@ def _target(project, args, preset: str) -> Path:
     else:
         target = exports / export_file_name(title, preset, getattr(args, "quality", "final"))
     refuse_writing_through_link(project.folder, target)  # exports/ linked elsewhere: said before any work
-    return target
+    return _free(target)
+
+
+def _free(path: Path) -> Path:
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def _slug(title: str) -> str:

@@ -28,6 +28,7 @@ def add_parsers(sub) -> None:
     cost = sub.add_parser("cost", help="what the project spent, and what its local drafts saved")
     cost.add_argument("project", help="the project folder")
     cost.add_argument("--json", action="store_true")
+    cost.add_argument("--script", metavar="NAME", help="which file in the folder is the script, when it holds several")
 
 
 def pick_lines(project, wanted: list[str] | None) -> list[str]:
@@ -155,13 +156,13 @@ def _agreed(quote, budget, *, yes, as_json, out, ask) -> bool:
     return True
 
 
-def cost(folder: Path, *, as_json=False, registry=None, out=None) -> int:
+def cost(folder: Path, *, as_json=False, registry=None, out=None, script: str | None = None) -> int:
     from studio.engines.registry import EngineRegistry
     from studio.jobs.costs import cost_report
     from studio.project.project import Project
 
     out = out or sys.stdout
-    project = Project.open(folder)
+    project = Project.open(folder, script=script)
     try:
         report = cost_report(project, registry or EngineRegistry())
     finally:

@@ -18,6 +18,7 @@ from studio.engines.stt import Transcript, TranscriptionEngine
 from studio.errors import EngineError
 from studio.jobs.premium import is_hosted
 from studio.jobs.selfcheck import CHECK_THRESHOLD, Listener, check_take_job, part_of, store_check
+from studio.project.conventions import line_name
 from studio.project.folder import creator_files
 from studio.project.takes import Take
 from studio.project.trash import RECORDING
@@ -76,7 +77,7 @@ def _recording_take(project, line_id: str, relative: str, start: float, end: flo
     return Take(
         id=uuid.uuid4().hex[:12], line_id=line_id, path=relative,
         cache_key="recording-" + hashlib.sha256(where.encode("utf-8")).hexdigest(),
-        engine="recording", model="", voice="", speed=1.0, text=project.line(line_id).text,
+        engine="recording", model="", voice="", speed=1.0, text=project.spoken(line_id),
         g2p="", seconds=0.0, duration=round(max(0.0, end - start), 3), sample_rate=0,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         tier=RECORDING, request={"recording": relative, "language": transcript.language}, offset=round(start, 3),
@@ -89,19 +90,20 @@ def check_lines(project, engine: "TranscriptionEngine | Listener", state: TaskSt
     lines = [line for line in project.lines if line.text.strip()]
     for n, line in enumerate(lines):
         take = project.chosen_take(line.id)
+        named = {"line": line.id, "number": n + 1, "name": line_name(line.text)}
         if take is None:
-            records.append({"line": line.id, "status": "no take"})
+            records.append({**named, "status": "no take"})
             continue
         state.set_progress(n / max(1, len(lines)), f"Checking line {n + 1} of {len(lines)}")
         if not (project.folder / take.path).is_file():
-            records.append({"line": line.id, "take": take.id, "status": "missing",
+            records.append({**named, "take": take.id, "status": "missing",
                             "error": f"{take.path} is missing: render the line again."})
             continue
         check = check_take_job(project.folder, take, engine, state, threshold)
         project.check_recorded(take.id)
         diffs = check.result.get("diffs", [])
         records.append({
-            "line": line.id, "take": take.id, "status": "passed" if check.passed else "failed",
+            **named, "take": take.id, "status": "passed" if check.passed else "failed",
             "wer": round(check.wer, 4), "summary": check.summary,
             "differs": [{"kind": d["kind"], "script": d["script"], "heard": d["heard"]} for d in diffs],
         })

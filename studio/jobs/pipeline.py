@@ -214,7 +214,7 @@ def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> Re
     """A line's request for `engine` (draft or final alike): a named blend resolved to its
     spec, so renaming it changes nothing; the pronunciation entries the line uses, for
     engines that apply them, so a take goes stale when one of those entries changes."""
-    text = project.line(line_id).text.strip()
+    text = project.spoken(line_id)
     if not text:
         raise EngineError("This line is empty: write something to hear it.")
     voice = project.voice_spec_of(line_id) or engine.default_voice()

@@ -7,14 +7,18 @@ it is, and only when the folder has none is a new `script.md` started.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from studio.errors import ProjectError
 from studio.project.manifest import Manifest, safe_path
+from studio.project.readers import read_script_text
 
 SCRIPT_NAME = "script.md"
-SCRIPT_SUFFIXES = (".md", ".markdown", ".txt")
+SCRIPT_SUFFIXES = (".md", ".markdown", ".txt", ".fountain", ".docx")
+# Scripts the studio reads but never writes: the creator edits them in their own app.
+READ_ONLY_SUFFIXES = (".fountain", ".docx")
 # Text files that come with folders but are never a narration script.
 NOT_SCRIPTS = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors", "requirements")
 STARTER = "# {title}\n\nWrite the first line of your script here.\n"
@@ -26,11 +30,21 @@ class ScriptChoiceNeeded(ProjectError):
     def __init__(self, candidates: list[str]):
         self.candidates = candidates
         shown = ", ".join(candidates[:4]) + (", ..." if len(candidates) > 4 else "")
-        super().__init__(f"This folder holds several files that could be the script ({shown}); choose the one to narrate.")
+        options = " or ".join(f"--script {_quoted(name)}" for name in candidates[:2])
+        super().__init__(
+            f"This folder holds several files that could be the script ({shown}); choose the one to narrate: "
+            f"add {options} to the command, or pick it when the window asks. "
+            "The choice is remembered in stitch.toml; nothing was changed."
+        )
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if re.search(r"[^\w./-]", name) else name
 
 
 def script_kind(path: Path) -> str:
-    return "txt" if path.suffix.lower() == ".txt" else "md"
+    suffix = path.suffix.lower()
+    return {".txt": "txt", ".fountain": "fountain", ".docx": "docx"}.get(suffix, "md")
 
 
 def script_candidates(folder: Path) -> list[str]:
@@ -44,6 +58,47 @@ def script_candidates(folder: Path) -> list[str]:
             continue
         found.append(name)
     return sorted(found, key=lambda n: (n != SCRIPT_NAME, n.lower(), n))
+
+
+# Names that say what a file is: a script, or the notes around one.
+_SCRIPT_NAMES = re.compile(r"script|episode|\bep[\s_-]?\d|draft|narration|voice[\s_-]?over|\bvo\b|story|final", re.IGNORECASE)
+_NOTE_NAMES = re.compile(r"notes?|todo|ideas?|outline|research|links?|shot[\s_-]?list|sources|brief|scratch|checklist", re.IGNORECASE)
+_SENTENCE = re.compile(r"[A-Za-z][^.!?]{20,}[.!?…]")
+_STRUCTURE = re.compile(r"^(?:#{1,6}\s+\S|\[[^\]]+\]\s*$|title\s*:|(?:scene|part|chapter)\s+\w+\s*[:.\-])", re.IGNORECASE | re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+", re.MULTILINE)
+
+
+def script_likeness(name: str, text: str) -> float:
+    """How much a file looks like a narration script: scene headings or markers and paragraphs
+    of prose count for it; bullet lists, short jottings and a name such as "notes" against it."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    prose = sum(1 for p in paragraphs if _SENTENCE.search(p) and not _LIST_ITEM.match(p))
+    structure = len(_STRUCTURE.findall(text))
+    items = len(_LIST_ITEM.findall(text))
+    score = 2.0 * min(structure, 10) + min(prose, 20) - 0.5 * min(items, 20)
+    stem = Path(name).stem
+    if _SCRIPT_NAMES.search(stem):
+        score += 4
+    if _NOTE_NAMES.search(stem):
+        score -= 6
+    return score
+
+
+def _likely_script(folder: Path, candidates: list[str]) -> str | None:
+    """The one candidate that clearly looks more like the script than the others, else None."""
+    scored = []
+    for name in candidates:
+        try:
+            text = read_script_text(folder / name)
+        except (OSError, ProjectError, ValueError):
+            continue
+        scored.append((script_likeness(name, text[:200_000]), name))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    best, name = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else float("-inf")
+    return name if best >= 3 and best - runner_up >= 3 else None
 
 
 def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple[Path, str, bool]:
@@ -63,8 +118,11 @@ def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple
     else:
         candidates = script_candidates(folder)
         if len(candidates) > 1:
-            raise ScriptChoiceNeeded(candidates)
-        relative = candidates[0] if candidates else SCRIPT_NAME
+            relative = _likely_script(folder, candidates)
+            if relative is None:
+                raise ScriptChoiceNeeded(candidates)
+        else:
+            relative = candidates[0] if candidates else SCRIPT_NAME
     path = safe_path(folder, relative, "The script")
     if path.is_dir():
         raise ProjectError(f'"{relative}" is a folder, not a script. Choose a .md or .txt file; nothing was changed.')

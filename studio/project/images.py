@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from studio.errors import ProjectError, StudioError
+from studio.project.conventions import scene_name, spoken_text
 from studio.project.folder import creator_files
 from studio.project.lock import records_lock
 from studio.project.manifest import safe_path
@@ -245,7 +246,8 @@ class ProjectImages:
         scene = next((s for s in self.scenes if s.id == scene_id), None)
         if scene is None:
             return "", "suggested"
-        words = [scene.title] + [line.text for line in scene.lines[:1]]
+        # "Scene 1: Arrival at the harbour" suggests "Arrival at the harbour", not its numbering.
+        words = [scene_name(scene.title)] + [spoken_text(line.text) for line in scene.lines[:1]]
         return " — ".join(w.strip() for w in words if w.strip())[:300], "suggested"
 
     def set_scene_prompt(self, scene_id: str, prompt: str | None) -> None:

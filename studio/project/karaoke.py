@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from studio.project.wording import align_times
+
 _WORD = re.compile(r"\S+")
 
 
@@ -33,7 +35,7 @@ def word_times(text: str, duration: float, heard: list[dict] | None = None) -> l
         return []
     timed = [w for w in heard or () if _number(w.get("start")) is not None and _number(w.get("end")) is not None]
     if timed:
-        return _from_heard(spans, timed)
+        return _from_heard(text, duration, timed)
     total = sum(end - start + 1 for start, end in spans)
     out, at = [], 0.0
     for start, end in spans:
@@ -43,7 +45,15 @@ def word_times(text: str, duration: float, heard: list[dict] | None = None) -> l
     return out
 
 
-def _from_heard(spans: list[tuple[int, int]], heard: list[dict]) -> list[WordTime]:
+def _from_heard(text: str, duration: float, heard: list[dict]) -> list[WordTime]:
+    # Matched through the normal forms (studio.project.wording): every script word, its time heard.
+    pieces = [(str(w.get("text", "")), float(w["start"]), float(w["end"])) for w in heard]
+    if not any(said.strip() for said, _, _ in pieces):
+        return _by_position(word_spans(text), heard)  # timings without their words: by position
+    return [WordTime(start, end, a, b) for a, b, start, end in align_times(text, pieces, duration)]
+
+
+def _by_position(spans: list[tuple[int, int]], heard: list[dict]) -> list[WordTime]:
     n, m = len(spans), len(heard)
     out = []
     for i, (start, end) in enumerate(spans):

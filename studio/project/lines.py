@@ -142,5 +142,10 @@ def attach_ids(doc: ScriptDocument, book: LineBook) -> tuple[dict[str, LineSetti
         if line_id not in present
     ]
     retired = retire(tuple(line for line in book.retired if line.id not in back), *gone)
-    doc.set_ids(ids, match_lines(book.scenes, doc.scene_titles()))
+    titles = doc.scene_titles()
+    if titles and not titles[0] and doc.title():
+        # The lines under a `# Title` were that heading's scene before the title was told
+        # apart from the scenes: they keep its id (and the pictures chosen for it).
+        titles[0] = doc.title()
+    doc.set_ids(ids, match_lines(book.scenes, titles))
     return settings, retired

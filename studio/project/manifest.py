@@ -73,6 +73,13 @@ final = ""
 [budget]
 # Dollars this project may spend on final (premium) renders; 0 allows none.
 cap = 0.0
+
+# The music bed under the narration: a sound file in this folder, used where it is.
+# Without this line the studio uses a music file it finds here (in audio/ or music/,
+# or named like "music-bed.mp3"); music = "" means no music. It is levelled under
+# the speech and dips while a line is spoken.
+# [timeline]
+# music = "audio/bed.mp3"
 """
 
 # Where each field lives in the file, and what kind of value it must be.

@@ -26,6 +26,7 @@ from studio.project.folder import (
     starter_script,
 )
 from studio.project.checks import ProjectChecks
+from studio.project.conventions import not_spoken, spoken_text
 from studio.project.history import History
 from studio.project.identity import new_id
 from studio.project.images import ProjectImages
@@ -42,7 +43,8 @@ from studio.project.lines import (
 from studio.project.manifest import SPEED_RANGE, Manifest
 from studio.project.paths import refuse_studio_links
 from studio.project.script import Line, Scene, ScriptDocument, normalise_text
-from studio.project.scriptfile import DiskScript, ScriptFile
+from studio.project.readers import READ_ONLY_KINDS
+from studio.project.scriptfile import DiskScript, ScriptFile, read_only_error
 from studio.project.session import Recovery
 from studio.project.storage import atomic_write_text, read_json
 from studio.project.takes import Take, TakeStore
@@ -163,6 +165,27 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         scene_id = self.line(line_id).scene_id
         return next(scene for scene in self.scenes if scene.id == scene_id)
 
+    def spoken(self, line_id: str) -> str:
+        """The words the voice reads for a line: its directions left out, a pause as "…"."""
+        return spoken_text(self.line(line_id).text)
+
+    def reading(self) -> list[tuple[str, str]]:
+        """How the studio reads the script, in order: ("title" | "scene" | "line" | "speaker" |
+        "direction" | "kept", text); a line's text is what is spoken."""
+        out = []
+        for kind, text in self._doc.outline():
+            if kind == "line":
+                out.append(("line", spoken_text(text)))
+                out += [("direction", d) for d in not_spoken(text)]
+            else:
+                out.append((kind, text))
+        return out
+
+    @property
+    def title(self) -> str:
+        """The title the script gives itself, else stitch.toml's, else the folder's name."""
+        return self._doc.title() or self.manifest.title or Path(self.folder).name
+
     def voice_of(self, line_id: str) -> str:
         own = self.line_voice(line_id)
         return own if own is not None else self.manifest.voice
@@ -197,7 +220,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         only to the jobs layer). "other engine": the chosen draft take has the line's words but
         was made by another engine than the draft engine now routed; the creator decides."""
         index = self._index_map().get(line_id)
-        text = self._doc.line_texts()[index].strip() if index is not None else ""
+        text = spoken_text(self._doc.line_texts()[index]) if index is not None else ""
         if not text:
             return "none"
         take = self.chosen_take(line_id)
@@ -223,7 +246,17 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     # ---- undoable edits ------------------------------------------------------------------
 
+    @property
+    def read_only_script(self) -> bool:
+        """A Word or Fountain script: the studio narrates it but the creator edits it elsewhere."""
+        return self._kind in READ_ONLY_KINDS
+
+    def _check_script_editable(self) -> None:
+        if self.read_only_script:
+            raise read_only_error(self.script_path.name)
+
     def edit_line(self, line_id: str, text: str) -> None:
+        self._check_script_editable()
         index = self._index(line_id)
         text = normalise_text(text)
         if text == self._doc.line_texts()[index]:
@@ -247,6 +280,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     def insert_line(self, after_line_id: str | None, text: str = "", scene_id: str | None = None) -> str:
         """Add a line after `after_line_id`, or first in `scene_id` (the first scene when None)."""
+        self._check_script_editable()
         line_id = self._fresh_id()
         if after_line_id is not None:
             after, scene_index = self._index(after_line_id), 0
@@ -256,6 +290,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         return line_id
 
     def delete_line(self, line_id: str) -> None:
+        self._check_script_editable()
         index = self._index(line_id)
 
         def change():
@@ -271,6 +306,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
 
     def add_scene(self, title: str, after_scene_id: str | None = None) -> str:
         """Add a scene after `after_scene_id`, or at the end of the script when None."""
+        self._check_script_editable()
         after = self._scene_index(after_scene_id) if after_scene_id is not None else None
         scene_id = self._fresh_id()
         self._edit("Add scene", lambda: self._doc.add_scene(title, after, scene_id))

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from studio.errors import ProjectError
+from studio.project.conventions import scene_marker, speaker_label, standalone_direction, title_marker
 from studio.project.identity import new_id
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -43,8 +44,9 @@ class Scene:
 
 @dataclass(frozen=True)
 class Block:
-    # "blank", "heading", "line", or one kept verbatim and never spoken:
-    # "front_matter", "code", "comment", "image", "rule", "direction".
+    # "blank", "heading", "line", "marker" (a scene marker such as `[SCENE 2]` or `[HOOK]`),
+    # "title" (`# Title` above the scenes, `TITLE: ...`), or one kept verbatim and never
+    # spoken: "front_matter", "code", "comment", "image", "rule", "direction", "speaker".
     kind: str
     raw: str  # exactly what the file holds for this block
     text: str = ""  # a line's spoken text, a heading's title
@@ -53,6 +55,8 @@ class Block:
     id: str = ""
     # Made by the studio: rendered with a blank line around it, so it stays its own paragraph.
     fresh: bool = False
+    # A line's speaker label as written ("NARRATOR: "), kept in front of its text when it is rewritten.
+    prefix: str = ""
 
 
 def normalise_text(text: str) -> str:
@@ -73,13 +77,14 @@ class ScriptDocument:
 
     @classmethod
     def parse(cls, text: str, kind: str) -> "ScriptDocument":
-        if kind not in ("md", "txt"):
+        if kind not in ("md", "txt", "docx", "fountain"):
             raise ValueError(f"unknown script kind {kind!r}")
         first_newline = text.find("\n")
         newline = "\r\n" if first_newline > 0 and text[first_newline - 1] == "\r" else "\n"
         lines = _LINE.findall(text)
-        blocks = _split_markdown(lines) if kind == "md" else _split_paragraphs(lines)
-        return cls(blocks, kind, newline, new_id())
+        # Word and Fountain scripts arrive converted to Markdown (studio.project.readers).
+        blocks = _split_paragraphs(lines) if kind == "txt" else _split_markdown(lines)
+        return cls(_find_title(blocks), kind, newline, new_id())
 
     def copy(self) -> "ScriptDocument":
         # Blocks are immutable, so a shallow copy is a full snapshot.
@@ -114,6 +119,27 @@ class ScriptDocument:
     def line_ids(self) -> list[str]:
         return [self._blocks[b].id for b in self._line_blocks()]
 
+    def title(self) -> str:
+        """The script's own title: a `# Title` above its scenes or a `TITLE:` line ("" when none)."""
+        for block in self._blocks:
+            if block.kind == "title":
+                return block.text
+        return ""
+
+    def outline(self) -> list[tuple[str, str]]:
+        """(kind, text) of every block that is not blank, in order: what the studio makes of
+        the file ("title", "scene", "line", "speaker", "direction", "kept")."""
+        out = []
+        for block in self._blocks:
+            if block.kind == "blank" or not block.raw:
+                continue
+            kind = {"heading": "scene", "marker": "scene", "title": "title", "line": "line",
+                    "direction": "direction"}.get(block.kind, "kept")
+            if block.kind == "line" and block.prefix.strip():
+                out.append(("speaker", block.prefix.strip()))
+            out.append((kind, block.text if kind != "kept" else block.raw.strip()))
+        return out
+
     def scene_titles(self) -> list[str]:
         return [self._blocks[h].text if h is not None else "" for h, _ in self._scene_layout()]
 
@@ -139,7 +165,7 @@ class ScriptDocument:
         found: dict[str, list[str]] = {scene_id: [] for scene_id in ids}
         position = 0 if layout[0][0] is None else -1  # the untitled scene comes first
         for block in self._blocks:
-            if block.kind == "heading":
+            if block.kind in _SCENE_KINDS:
                 position += 1
             elif block.kind == "direction" and 0 <= position < len(ids):
                 found[ids[position]].append(block.text)
@@ -168,7 +194,7 @@ class ScriptDocument:
         text = normalise_text(text)
         if text == block.text:
             return  # keeps the block's raw text, line breaks and all
-        self._blocks[b] = replace(block, text=text, raw=(text + block.ending) if text else "")
+        self._blocks[b] = replace(block, text=text, raw=(block.prefix + text + block.ending) if text else "")
 
     def insert_line(self, after_index: int | None, text: str, scene_index: int = 0, line_id: str = "") -> int:
         """Insert a line after line `after_index`, or first in scene `scene_index`; returns its index."""
@@ -207,6 +233,8 @@ class ScriptDocument:
 
     def add_scene(self, title: str, after_scene_index: int | None = None, scene_id: str = "") -> int:
         """Add a scene after scene `after_scene_index` (None: at the end); returns its index."""
+        if self.kind in ("docx", "fountain"):
+            raise ProjectError("This script is edited in the app it comes from; add the scene there.")
         if self.kind != "md":
             raise ProjectError("A plain-text script has no scenes; rename it to .md to use scenes.")
         title = normalise_text(title).strip()
@@ -241,7 +269,7 @@ class ScriptDocument:
             line_blocks: list[int] = []
             scenes: list[tuple[int | None, list[int]]] = []
             for b, block in enumerate(self._blocks):
-                if block.kind == "heading":
+                if block.kind in _SCENE_KINDS:
                     scenes.append((b, []))
                 elif block.kind == "line":
                     if not scenes:
@@ -293,7 +321,10 @@ def _split_paragraphs(lines: list[str]) -> list[Block]:
         while j < len(lines) and _is_blank(lines[j]) == blank:
             j += 1
         chunk = lines[i:j]
-        blocks.append(Block("blank", "".join(chunk)) if blank else _paragraph(chunk, "line"))
+        if blank:
+            blocks.append(Block("blank", "".join(chunk)))
+        else:
+            blocks += _prose(chunk)
         i = j
     return blocks
 
@@ -345,11 +376,71 @@ def _split_markdown(lines: list[str]) -> list[Block]:
             chunk = lines[i:j]
             if all(_IMAGES_ONLY.match(_content(line)) for line in chunk):
                 blocks.append(_paragraph(chunk, "image"))
-            elif _is_direction(" ".join(_content(line).strip() for line in chunk)):
-                blocks.append(_paragraph(chunk, "direction"))
             else:
-                blocks.append(_paragraph(chunk, "line"))
+                blocks += _prose(chunk)
         i = j
+    return blocks
+
+
+_SCENE_KINDS = ("heading", "marker")
+
+
+def _prose(chunk: list[str]) -> list[Block]:
+    """A paragraph as creators write it: marker lines (`[HOOK]`, `SCENE 3:`, `TITLE: ...`) on
+    their own line become their own blocks, a speaker label in front of the words is kept
+    apart from them, and a paragraph of nothing but a direction is a direction."""
+    blocks: list[Block] = []
+    pending: list[str] = []
+    for line in chunk:
+        content = _content(line)
+        title = title_marker(content)
+        scene = None if title is not None else scene_marker(content)
+        if title is None and scene is None:
+            pending.append(line)
+            continue
+        blocks += _spoken(pending)
+        pending = []
+        if title is not None:
+            blocks.append(Block("title", line, title, _ending(line)))
+        else:
+            blocks.append(Block("marker", line, scene, _ending(line), id=new_id()))
+    return blocks + _spoken(pending)
+
+
+def _spoken(chunk: list[str]) -> list[Block]:
+    if not chunk:
+        return []
+    joined = " ".join(_content(line).strip() for line in chunk)
+    if _is_direction(joined) or all(standalone_direction(_content(line)) for line in chunk):
+        return [_paragraph(chunk, "direction")]
+    raw = "".join(chunk)
+    label = speaker_label(raw)
+    if not label:
+        return [_paragraph(chunk, "line")]
+    prefix, rest = raw[:label], raw[label:]
+    if not rest.strip():
+        # A label with no words after it in its paragraph is not spoken at all.
+        return [Block("speaker", raw, prefix.strip())]
+    text = " ".join(part for part in (_content(line).strip() for line in _LINE.findall(rest)) if part)
+    return [Block("line", raw, text, _ending(chunk[-1]), id=new_id(), prefix=prefix)]
+
+
+def _find_title(blocks: list[Block]) -> list[Block]:
+    """A Markdown `# Title` is the script's title, not a scene, when it is the first thing
+    said, the only level-1 heading, and other headings or markers make the scenes."""
+    headings = [b for b, block in enumerate(blocks) if block.kind in _SCENE_KINDS]
+    if any(block.kind == "title" for block in blocks) or len(headings) < 2:
+        return blocks
+    first = headings[0]
+    block = blocks[first]
+    if block.kind != "heading" or block.level != 1 or not block.text:
+        return blocks
+    if any(blocks[b].kind == "heading" and blocks[b].level == 1 for b in headings[1:]):
+        return blocks
+    if any(b.kind in ("line", "speaker") for b in blocks[:first]):
+        return blocks
+    blocks = list(blocks)
+    blocks[first] = replace(block, kind="title", id="")
     return blocks
 
 

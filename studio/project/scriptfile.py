@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.errors import ProjectError
+from studio.project.readers import script_text
 from studio.project.storage import atomic_write_bytes, decode_text, encode_text
+
+READ_ONLY_SUFFIXES = (".docx", ".fountain")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,11 @@ class DiskScript:
             st = os.stat(path)
         except OSError as exc:
             raise ProjectError(f"{path.name} could not be read ({exc.strerror or exc}). Check that it is there and readable; nothing was changed.") from exc
-        text, encoding = decode_text(raw, path.name)
+        if path.suffix.lower() in READ_ONLY_SUFFIXES:
+            # Word and Fountain scripts are read as Markdown and never written back.
+            text, encoding = script_text(raw, path.name), "read-only"
+        else:
+            text, encoding = decode_text(raw, path.name)
         return cls(st.st_mtime_ns, st.st_size, digest(raw), text, encoding)
 
     def same_stat(self, st: os.stat_result) -> bool:
@@ -72,6 +79,8 @@ class ScriptFile:
             self.adopt(self.conflict)
 
     def write(self, text: str) -> None:
+        if self.path.suffix.lower() in READ_ONLY_SUFFIXES:
+            raise read_only_error(self.path.name)
         # Encoded first: a character the file's encoding cannot hold stops before any write.
         data = encode_text(text, self.disk.encoding, self.path.name)
         now = self.peek()
@@ -84,3 +93,10 @@ class ScriptFile:
         atomic_write_bytes(self.path.resolve(), data)
         st = os.stat(self.path)
         self.adopt(DiskScript(st.st_mtime_ns, st.st_size, digest(data), text, self.disk.encoding))
+
+
+def read_only_error(name: str) -> ProjectError:
+    return ProjectError(
+        f"{name} is read by the studio but written only by the app it comes from. Change the words "
+        "there and save: the studio reads the new version. Nothing was changed."
+    )

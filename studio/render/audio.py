@@ -22,7 +22,7 @@ from studio.project.paths import inside_project, refuse_writing_through_link
 from studio.project.storage import atomic_write_bytes
 from studio.render import ffmpeg
 from studio.render.errors import MediaError
-from studio.render.loudness import fast_length, normalize
+from studio.render.loudness import fast_length, integrated_loudness, normalize
 from studio.render.timeline import Clip, Timeline, duck_envelope
 
 SAMPLE_RATE = 48000
@@ -106,7 +106,7 @@ def _voice(clip: Clip, sound: np.ndarray, rate: int) -> np.ndarray:
     return piece * (gain * np.float32(10 ** (clip.gain_db / 20)))[:, None]
 
 
-def _music(clip: Clip, sound: np.ndarray, rate: int, timeline: Timeline) -> np.ndarray:
+def _music(clip: Clip, sound: np.ndarray, rate: int, timeline: Timeline, level_db: float = 0.0) -> np.ndarray:
     n = round(clip.duration * rate)
     if len(sound) == 0 or n == 0:
         return np.zeros((n, 2), np.float32)
@@ -122,7 +122,7 @@ def _music(clip: Clip, sound: np.ndarray, rate: int, timeline: Timeline) -> np.n
     edges = _edges(n, rate, clip.fade_in, max(EDGE_FADE, clip.fade_out))
     for a in range(0, n, _GAIN_BLOCK):  # in blocks: per-sample float64 work on a whole bed is 100+ MB
         b = min(n, a + _GAIN_BLOCK)
-        gain_db = np.interp(clip.start + np.arange(a, b, dtype=np.float64) / rate, times, gains) + clip.gain_db
+        gain_db = np.interp(clip.start + np.arange(a, b, dtype=np.float64) / rate, times, gains) + clip.gain_db + level_db
         gain = (10 ** (gain_db / 20)).astype(np.float32) * edges[a:b]
         piece[a:b] *= gain[:, None]
     return piece
@@ -134,15 +134,21 @@ def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rat
     state = state or NullState()
     out = np.zeros((round(timeline.duration * rate), 2), np.float32)
     sounds: dict[str, np.ndarray] = {}
-    clips = [c for c in timeline.clips if c.track in tracks and c.track in ("voice", "music")]
+    # Voices first: the music is levelled against how loud they came out.
+    clips = sorted((c for c in timeline.clips if c.track in tracks and c.track in ("voice", "music")),
+                   key=lambda c: c.track != "voice")
     uses = Counter(c.source for c in clips)  # a source is let go after its last clip
+    speech_lufs = None
     for n, clip in enumerate(clips):
         check_cancelled(state)
         if clip.source not in sounds:
             where = inside_project(Path(project_folder), clip.source, f"The sound of the {clip.track} clip")
             sounds[clip.source] = read_sound(where, rate)
         sound = sounds[clip.source]
-        piece = _voice(clip, sound, rate) if clip.track == "voice" else _music(clip, sound, rate, timeline)
+        if clip.track == "music" and speech_lufs is None:
+            speech_lufs = _speech_loudness(timeline, project_folder, out if "voice" in tracks else None, rate)
+        level = _music_level(sound, rate, speech_lufs, timeline.ducking.under_speech_lu) if clip.track == "music" else 0.0
+        piece = _voice(clip, sound, rate) if clip.track == "voice" else _music(clip, sound, rate, timeline, level)
         _place(out, clip.start, piece, rate)
         del piece, sound
         uses[clip.source] -= 1
@@ -150,6 +156,31 @@ def mix(timeline: Timeline, project_folder: Path, tracks=("voice", "music"), rat
             del sounds[clip.source]
         state.set_progress((n + 1) / max(1, len(clips)), "Mixing the sound")
     return out
+
+
+# Speech is about this loud when there is none to measure (a music-only timeline).
+_SPEECH_LUFS = -20.0
+_MUSIC_LEVEL_RANGE = 60.0  # dB a music file is raised or lowered by at most
+
+
+def _speech_loudness(timeline: Timeline, folder: Path, voice_mix: np.ndarray | None, rate: int) -> float:
+    if voice_mix is None:
+        if not timeline.track("voice"):
+            return _SPEECH_LUFS
+        voice_mix = mix(timeline, folder, tracks=("voice",), rate=rate)
+    loudness = integrated_loudness(voice_mix, rate) if len(voice_mix) else float("-inf")
+    return loudness if math.isfinite(loudness) else _SPEECH_LUFS
+
+
+def _music_level(sound: np.ndarray, rate: int, speech_lufs: float, under_lu: float) -> float:
+    """The gain (dB) that puts a music file `under_lu` under the speech, whatever its own level."""
+    if not under_lu:
+        return 0.0
+    own = integrated_loudness(sound, rate) if len(sound) else float("-inf")
+    if not math.isfinite(own):
+        return 0.0  # silence stays silence
+    wanted = speech_lufs - abs(under_lu)
+    return float(np.clip(wanted - own, -_MUSIC_LEVEL_RANGE, _MUSIC_LEVEL_RANGE))
 
 
 def master(samples: np.ndarray, target_lufs: float, rate: int = SAMPLE_RATE) -> tuple[np.ndarray, float]:

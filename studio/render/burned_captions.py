@@ -49,9 +49,30 @@ def _font(size: int):
 def _placement(width: int, height: int) -> tuple[int, float]:
     """Font size and the caption's vertical centre (fraction of the height) for a frame shape."""
     size = round(min(width, height) * 0.055)
+    # One size for every cue of a video: small enough that a full caption line (42 characters
+    # of ordinary text) fits the frame, so the size does not jump from cue to cue.
+    size = max(12, min(size, _fitting_size(width)))
     # Tall videos: above the spot where phone apps draw their own buttons and titles.
     centre = 0.70 if height > width else 0.86
     return size, centre
+
+
+# A full-width caption line of ordinary words, to size the font once per frame shape.
+_REFERENCE_LINE = "the harbour wall and the lamp room, so they"
+
+
+@lru_cache(maxsize=16)
+def _fitting_size(width: int) -> int:
+    from PIL import Image, ImageDraw
+
+    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+    size = max(12, round(width * 0.06))
+    while size > 12:
+        left, _, right, _ = probe.textbbox((0, 0), _REFERENCE_LINE, font=_font(size), stroke_width=max(2, size // 14))
+        if right - left <= width * 0.9:
+            break
+        size = int(size * 0.95)
+    return size
 
 
 def draw_caption(lines: list[str], width: int, height: int) -> tuple[np.ndarray, int, int] | None:

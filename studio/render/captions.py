@@ -19,6 +19,9 @@ from studio.project.storage import atomic_write_text
 _SENTENCE_END = tuple(".!?…。！？")
 _CLAUSE_END = tuple(",;:—–、，；：")
 _OPENERS = tuple("([{\"“‘'«¿¡")
+# A lone word joins a neighbouring cue across a pause shorter than this; after a longer
+# silence it stands alone (stretched to the minimum duration).
+_MERGE_PAUSE = 1.5
 
 
 @dataclass
@@ -68,8 +71,43 @@ def cues_from_words(
             current = []
     if current:
         groups.append(current)
+    groups = _merge_lone_words(groups, width, max_lines, max_duration, min_duration)
     cues = [Cue(g[0].start, max(w.end for w in g), _wrap(g, width, max_lines) or [w.text for w in g]) for g in groups]
     return _fix_timing(cues, min_duration, max_duration)
+
+
+def _merge_lone_words(groups, width, max_lines, max_duration, min_duration) -> list[list[_Word]]:
+    """A cue of one word, or one too short to read, joins its neighbour where the two fit
+    in one cue (the one before first, as the word ends its thought)."""
+    out: list[list[_Word]] = []
+    for group in groups:
+        short = len(group) == 1 or group[-1].end - group[0].start < min_duration
+        if out and short and _fits(out[-1], group, width, max_lines, max_duration):
+            out[-1] = out[-1] + group
+        elif out and len(group) == 1 and len(out[-1]) > 3 and _fits(out[-1][-1:], group, width, max_lines, max_duration):
+            # The cue before is full: its last word comes along ("the quay."), so none stands alone.
+            out[-1], group = out[-1][:-1], out[-1][-1:] + group
+            out.append(group)
+        else:
+            out.append(group)
+    i = 0
+    while i < len(out) - 1:
+        group = out[i]
+        short = len(group) == 1 or group[-1].end - group[0].start < min_duration
+        if short and _fits(group, out[i + 1], width, max_lines, max_duration):
+            out[i : i + 2] = [group + out[i + 1]]
+        else:
+            i += 1
+    return out
+
+
+def _fits(first, second, width, max_lines, max_duration) -> bool:
+    words = first + second
+    return (
+        second[0].start - first[-1].end < _MERGE_PAUSE
+        and _wrap(words, width, max_lines) is not None
+        and words[-1].end - words[0].start <= max_duration
+    )
 
 
 def _tidy(words, width: int) -> list[_Word]:
@@ -267,10 +305,10 @@ def line_words(project, line_id: str, at: float = 0.0) -> list[_Word]:
         return []
     check = project.take_check(take.id)
     if check is not None and check.words():
-        text = take.text or project.line(line_id).text
+        text = take.text or project.spoken(line_id)
         return [_Word(text[w.char_start:w.char_end], at + w.start, at + w.end)
                 for w in word_times(text, take.duration, check.words())]
-    words = project.line(line_id).text.split()
+    words = project.spoken(line_id).split()
     step = take.duration / max(1, len(words))
     return [_Word(w, at + i * step, at + (i + 1) * step) for i, w in enumerate(words)]
 

@@ -14,6 +14,9 @@ class Ducking:
     amount_db: float = -12.0
     attack: float = 0.15
     release: float = 0.4
+    # The music bed is levelled to this many LU under the speech, whatever its own level
+    # (a quiet file is raised, a loud one lowered), before it dips; 0 leaves it as the file is.
+    under_speech_lu: float = 18.0
 
 
 def duck_envelope(music, voice_clips, amount_db: float = -12.0, attack: float = 0.15,

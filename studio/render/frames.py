@@ -79,13 +79,43 @@ def _even(x: float) -> int:
     return max(2, int(math.ceil(x / 2 - 1e-9)) * 2)
 
 
+# A picture whose shape is further than this from the video's (as a ratio of aspect
+# ratios) is not cropped: a portrait photo in a 16:9 video would lose its subject.
+FIT_BEYOND = 1.2
+
+
+def fit_shape(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A picture of the video's shape: the picture as it is when the shapes are close (the
+    crop takes little), else the whole picture over a blurred copy of itself."""
+    import cv2
+
+    h, w = image.shape[:2]
+    ratio = (w / h) / (width / height)
+    if max(ratio, 1 / ratio) <= FIT_BEYOND:
+        return image
+    # The canvas at the picture's own resolution along its long side of the frame.
+    scale = min(width / w, height / h)
+    canvas_w, canvas_h = int(round(width / scale)), int(round(height / scale))
+    cover = max(canvas_w / w, canvas_h / h)
+    back = cv2.resize(image, (max(1, int(round(w * cover))), max(1, int(round(h * cover)))), interpolation=cv2.INTER_AREA)
+    y0, x0 = (back.shape[0] - canvas_h) // 2, (back.shape[1] - canvas_w) // 2
+    back = back[y0:y0 + canvas_h, x0:x0 + canvas_w]
+    small = cv2.resize(back, (max(1, canvas_w // 16), max(1, canvas_h // 16)), interpolation=cv2.INTER_AREA)
+    back = cv2.GaussianBlur(cv2.resize(small, (canvas_w, canvas_h), interpolation=cv2.INTER_LINEAR), (0, 0), 3)
+    top, left = (canvas_h - h) // 2, (canvas_w - w) // 2
+    back[top:top + h, left:left + w] = image
+    return back
+
+
 def make_plate(image: np.ndarray, width: int, height: int, zoom: float | None = None) -> Plate:
-    """Crop `image` to the video's shape (centred) and scale it for framings up to `zoom`.
+    """Fit `image` to the video's shape (a small difference cropped, centred; a large one
+    shown whole over a blurred copy) and scale it for framings up to `zoom`.
 
     With no zoom (a still that does not move) the plate is exactly the frame.
     """
     import cv2
 
+    image = fit_shape(image, width, height)
     h, w = image.shape[:2]
     if w * height > h * width:  # wider than the video: keep the full height
         cw, ch = h * width / height, h

@@ -72,13 +72,38 @@ def voice_items(project) -> tuple[list[tuple[str, str, str, float]], dict[str, t
     return items, offsets
 
 
-def scene_image(project, scene) -> str:
-    """The scene's chosen image (relative path), or its title card."""
-    chosen = getattr(project, "chosen_image", None)
-    take = chosen(scene.id) if callable(chosen) else None
+def scene_image(project, scene, from_folder: dict[str, str] | None = None) -> str:
+    """The scene's chosen image (relative path), else the creator's own picture for it from
+    the folder (by reference), else its title card."""
+    take = _chosen_image(project, scene.id)
     if take is not None and getattr(take, "path", ""):
         return str(take.path)
+    if from_folder is None:
+        from_folder = folder_pictures_for(project)
+    if scene.id in from_folder:
+        return from_folder[scene.id]
     return title_card(Path(project.folder), scene.title or "")
+
+
+def _chosen_image(project, scene_id: str):
+    chosen = getattr(project, "chosen_image", None)
+    return chosen(scene_id) if callable(chosen) else None
+
+
+def folder_pictures_for(project) -> dict[str, str]:
+    """{scene id: the creator's picture} for the scenes without a chosen image: by name, then order."""
+    from studio.project.media import folder_pictures, pictures_for_scenes
+
+    taken = set()
+    without = []
+    for scene in project.scenes:
+        take = _chosen_image(project, scene.id)
+        if take is not None and getattr(take, "path", ""):
+            taken.add(str(take.path))
+        else:
+            without.append((scene.id, scene.title or ""))
+    pictures = [p for p in folder_pictures(Path(project.folder)) if p not in taken]
+    return pictures_for_scenes(without, pictures) if without else {}
 
 
 def title_card(folder: Path, title: str) -> str:
@@ -121,7 +146,8 @@ def _draw_card(title: str) -> bytes:
 
 
 def scene_items(project, wanted: set[str]) -> list[tuple[str, str]]:
-    return [(scene.id, scene_image(project, scene)) for scene in project.scenes if scene.id in wanted]
+    from_folder = folder_pictures_for(project)
+    return [(scene.id, scene_image(project, scene, from_folder)) for scene in project.scenes if scene.id in wanted]
 
 
 def manifest_music(project) -> str | None:
@@ -131,7 +157,14 @@ def manifest_music(project) -> str | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    music = (data.get("timeline") or {}).get("music") if isinstance(data.get("timeline"), dict) else None
+    section = data.get("timeline") if isinstance(data.get("timeline"), dict) else {}
+    if "music" not in section:
+        # Not named: the creator's own music file in the folder, if there is one (`music = ""`: none).
+        from studio.project.media import folder_music
+
+        found = folder_music(Path(project.folder))
+        return found[0] if found else None
+    music = section.get("music")
     if not isinstance(music, str) or not music.strip():
         return None
     target = safe_path(Path(project.folder), music, "The music file in stitch.toml")
@@ -229,9 +262,11 @@ def timeline_cues(project, timeline: Timeline, **options) -> list[Cue]:
         shift = clip.start + offset - clip.in_point
         timed = []
         for w in words:
-            start, end = max(clip.start, w.start + shift), min(clip.end, w.end + shift)
-            if end > start:
-                timed.append(replace(w, start=start, end=end))
+            # Clamped to the clip, never dropped: a word the transcriber gave no time to
+            # ("1" ",200") is still one of the line's words.
+            start = min(max(clip.start, w.start + shift), clip.end)
+            end = min(max(start, w.end + shift), clip.end)
+            timed.append(replace(w, start=start, end=end))
         if timed:
             cues += cues_from_words(timed, **options)  # a new line, a new cue
     cues.sort(key=lambda c: c.start)

@@ -150,7 +150,8 @@ class Timeline:
     def set_ducking(self, amount_db: float, attack: float, release: float) -> "Timeline":
         if not (amount_db <= 0 and attack >= 0 and release >= 0):
             raise TimelineError("Ducking lowers the music: use an amount of 0 dB or less and times of 0 s or more.")
-        return replace(self, ducking=Ducking(float(amount_db), float(attack), float(release)))
+        return replace(self, ducking=replace(self.ducking, amount_db=float(amount_db), attack=float(attack),
+                                             release=float(release)))
 
     def set_gap(self, gap: float) -> "Timeline":
         gap = _checked_gap(gap)
@@ -214,7 +215,7 @@ class Timeline:
         self.clip(clip_id)
         return replace(self, clips=tuple(c for c in self.clips if c.id != clip_id))
 
-    def add_music(self, source: str, gain_db: float = -18.0, fade_in: float = 1.0, fade_out: float = 2.0) -> "Timeline":
+    def add_music(self, source: str, gain_db: float = 0.0, fade_in: float = 1.0, fade_out: float = 2.0) -> "Timeline":
         """A music bed under the whole narration; it follows the narration's length until moved or trimmed."""
         n = sum(1 for c in self.clips if c.track == "music")
         clip = Clip(

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+import sys
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QVBoxLayout,
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
+    QPushButton, QVBoxLayout,
 )
 
 from studio.errors import StudioError
@@ -71,8 +76,18 @@ class ExportDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Close")
         self.cancel_button.clicked.connect(self.cancel_or_close)
+        # Shown once a video is written: what a creator does next.
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Play the exported video in your usual player")
+        self.open_button.clicked.connect(self.open_result)
+        self.show_button = QPushButton("Show in folder")
+        self.show_button.clicked.connect(self.show_result)
+        for button in (self.open_button, self.show_button):
+            button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.render_button)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.show_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.start_button)
@@ -98,8 +113,7 @@ class ExportDialog(QDialog):
             return
         from studio.render.export import export_file_name
 
-        name = export_file_name(project.manifest.title or Path(project.folder).name, self.preset.currentData(),
-                                self.quality.currentData())
+        name = export_file_name(project.title, self.preset.currentData(), self.quality.currentData())
         self._suggested = str(Path(project.folder) / "exports" / name)
         self.path.setText(self._suggested)
 
@@ -124,6 +138,12 @@ class ExportDialog(QDialog):
         if not out.name or out.suffix.lower() != ".mp4":
             self._say("Choose a file name ending in .mp4 to save the video as.")
             return
+        if out.exists():
+            out = self.confirm_overwrite(out)
+            if out is None:
+                self._say("Nothing was exported; the file there is as it was.")
+                return
+            self.path.setText(str(out))
         panel = getattr(self.window, "timeline", None)
         timeline, cues = (panel.timeline, panel.cues) if panel is not None and panel.timeline else (None, None)
         if timeline is None:
@@ -146,6 +166,8 @@ class ExportDialog(QDialog):
 
         self.running = True
         self.result = None
+        self.open_button.hide()
+        self.show_button.hide()
         self.progress.setValue(0)
         self.progress.show()
         self.start_button.setEnabled(False)
@@ -167,6 +189,8 @@ class ExportDialog(QDialog):
         self._say(f"Exported {result.path.name}: {result.duration:.1f} s, {result.width}×{result.height}, "
                   f"in {result.seconds:.1f} s" + (f" ({reused} of {result.segments} scenes unchanged)" if reused else "")
                   + "." + "".join(f" {note}" for note in result.notes))
+        self.open_button.show()
+        self.show_button.show()
         self.window.say(f"Exported {result.path}.")
 
     def _failed(self, exc: BaseException) -> None:
@@ -183,6 +207,28 @@ class ExportDialog(QDialog):
         self.running = False
         self.start_button.setEnabled(True)
         self.cancel_button.setText("Close")
+
+    def confirm_overwrite(self, out: Path) -> Path | None:
+        """The file to write when `out` exists: the same (replace), a new free name, or None."""
+        fresh = free_name(out)
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace the video?",
+                          f"{out.name} is already there. Replace it, or save this export as {fresh.name}?",
+                          parent=self)
+        replace_button = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        new_button = box.addButton(f"Save as {fresh.name}", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(new_button)
+        box.exec()
+        clicked = box.clickedButton()
+        return out if clicked is replace_button else fresh if clicked is new_button else None
+
+    def open_result(self) -> None:
+        if self.result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result.path)))
+
+    def show_result(self) -> None:
+        if self.result is not None:
+            show_in_folder(Path(self.result.path))
 
     def _say(self, message: str) -> None:
         self.status.setText(message)
@@ -227,3 +273,22 @@ def open_export(window) -> ExportDialog | None:
     dialog.show()
     dialog.raise_()
     return dialog
+
+
+def free_name(path: Path) -> Path:
+    """`video-2.mp4`, `video-3.mp4`...: the first name beside `path` that is not taken."""
+    stem = re.sub(r"-\d+$", "", path.stem)
+    n = 2
+    while (candidate := path.with_name(f"{stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def show_in_folder(path: Path) -> None:
+    """The file's folder in the system's file manager, the file selected where it can be."""
+    if sys.platform == "darwin":
+        subprocess.Popen(["open", "-R", str(path)])
+    elif sys.platform.startswith("win"):
+        subprocess.Popen(["explorer", "/select,", str(path)])
+    else:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))

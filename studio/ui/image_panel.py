@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
+from studio.project.conventions import scene_label
 from studio.jobs import imaging
 from studio.project.images import creator_pictures
 from studio.ui.image_grid import TAKE_ID, THUMB_KEY, TakeGrid
@@ -215,7 +216,7 @@ class ImagePanel(ImageRenders, QWidget):
             self._refresh_buttons()
             return
         number = next(i for i, s in enumerate(self.project.scenes, 1) if s.id == scene.id)
-        self.scene_label.setText(f"Scene {number}: {scene.title or 'Untitled'}")
+        self.scene_label.setText(scene_label(number, scene.title))
         prompt, source = self.project.prompt_and_source(scene.id)
         if not self.prompt.hasFocus() and self.prompt.toPlainText() != prompt:
             self.prompt.setPlainText(prompt)

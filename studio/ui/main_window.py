@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
             return True
         self.editor.inspector.flush()
         if project.dirty:
-            answer = dialogs.ask_unsaved(self, project.manifest.title or Path(project.folder).name)
+            answer = dialogs.ask_unsaved(self, project.title)
             if answer == "cancel":
                 return False
             if answer == "save":
@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(self.welcome)
             self.status.engine.setText("")
         else:
-            title = project.manifest.title or Path(project.folder).name
+            title = project.title
             self.setWindowTitle(f"{title}{'*' if project.dirty else ''} — {APP_NAME}")
             self.pages.setCurrentWidget(self.pages.widget(1))
         self._refresh_actions()

@@ -151,9 +151,10 @@ def test_whole_script_cues_start_each_line_after_the_previous_take_and_the_gap(v
     first, second = voiced.lines
     check_take_job(voiced.folder, voiced.chosen_take(first.id), HearsEngine("Hello"), NullState())
     cues = timeline_cues(voiced, build_timeline(voiced), min_duration=0.0)  # the default layout
-    # The check's timings, the script's words (it heard only "Hello"); the second line is unchecked.
+    # The check's timings, the script's words (it heard only "Hello": the words it did not
+    # hear share the rest of the take); the second line is unchecked.
     assert [c.text for c in cues] == ["Hello there, friend.", "See you soon."]
-    assert cues[0].start == 0.0 and cues[0].end == 0.25
+    assert cues[0].start == 0.0 and cues[0].end == pytest.approx(voiced.chosen_take(first.id).duration)
     assert cues[1].start == pytest.approx(voiced.chosen_take(first.id).duration + 0.35)
     assert cues[1].end == pytest.approx(cues[1].start + voiced.chosen_take(second.id).duration)
     per_line = line_cues(voiced, min_duration=0.0)

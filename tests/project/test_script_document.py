@@ -66,9 +66,12 @@ def test_markdown_is_split_into_scenes_and_spoken_lines():
 
 
 def test_a_heading_first_document_has_no_untitled_scene():
-    doc = ScriptDocument.parse("# A\n\none\n\n## B\ntwo\n", "md")
+    doc = ScriptDocument.parse("## A\n\none\n\n## B\ntwo\n", "md")
     assert doc.scene_titles() == ["A", "B"]
     assert doc.line_texts() == ["one", "two"]
+    # A lone `# A` above `## B` is the script's title: its lines open an untitled scene.
+    doc = ScriptDocument.parse("# A\n\none\n\n## B\ntwo\n", "md")
+    assert doc.title() == "A" and doc.scene_titles() == ["", "B"]
 
 
 def test_changing_one_line_changes_only_its_block():

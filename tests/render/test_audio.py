@@ -15,7 +15,7 @@ from studio.render.errors import MediaError
 from studio.render.ffmpeg import ffmpeg_exe
 from studio.render.loudness import integrated_loudness, limit, normalize
 from studio.render.probe import decode_audio
-from studio.render.timeline import Clip, Timeline, layout
+from studio.render.timeline import Clip, Ducking, Timeline, layout
 
 
 def ffmpeg_loudness(path) -> float:
@@ -100,7 +100,7 @@ def test_mix_places_each_take_at_its_clip_start(takes):
 def test_music_loops_fades_and_ducks_under_speech(takes):
     voice = Clip("voice:l1", "voice", "renders/a.wav", start=3.0, duration=1.0, source_duration=1.0)
     music = Clip("music:1", "music", "bed.wav", start=0.0, duration=6.0, gain_db=-6.0, fade_in=1.0, fade_out=1.0)
-    tl = Timeline((voice, music))
+    tl = Timeline((voice, music), ducking=Ducking(under_speech_lu=0.0))  # the file's own level
     out = mix(tl, takes, tracks=("music",))
     level = lambda t: float(np.abs(out[round(t * SAMPLE_RATE), 0]))  # noqa: E731
     full = 0.1 * 10 ** (-6 / 20)
@@ -110,6 +110,21 @@ def test_music_loops_fades_and_ducks_under_speech(takes):
     assert level(3.5) == pytest.approx(full * 10 ** (-12 / 20), rel=0.01)  # ducked under the line
     assert level(4.2) == pytest.approx(full * 10 ** (-6 / 20), rel=0.02)  # halfway through the release
     assert level(5.5) == pytest.approx(full / 2, rel=0.02)  # fading out
+
+
+@pytest.mark.parametrize("bed_level", [0.0005, 0.02, 0.5])  # about -65, -33 and -5 dBFS
+def test_music_is_levelled_under_speech_whatever_its_own_level(tmp_path, bed_level):
+    (tmp_path / "renders").mkdir()
+    soundfile.write(tmp_path / "renders" / "a.wav", 0.1 * speechy(4, 24000), 24000)
+    rng = np.random.default_rng(3)
+    bed = bed_level * np.sin(2 * np.pi * 220 * np.arange(6 * 44100) / 44100)[:, None] * np.ones((1, 2))
+    soundfile.write(tmp_path / "bed.wav", (bed + 1e-5 * rng.standard_normal(bed.shape)).astype(np.float32), 44100)
+    voice = Clip("voice:l1", "voice", "renders/a.wav", start=1.0, duration=4.0, source_duration=4.0)
+    music = Clip("music:1", "music", "bed.wav", start=0.0, duration=6.0)
+    tl = Timeline((voice, music), ducking=Ducking(amount_db=0.0))
+    speech = integrated_loudness(mix(tl, tmp_path, tracks=("voice",)), SAMPLE_RATE)
+    bed_mixed = integrated_loudness(mix(tl, tmp_path, tracks=("music",)), SAMPLE_RATE)
+    assert bed_mixed == pytest.approx(speech - 18.0, abs=1.0)
 
 
 def test_a_missing_take_is_named_in_a_sentence(tmp_path):

@@ -57,8 +57,9 @@ def test_frames_after_the_last_image_are_black(tmp_path):
 
 
 def test_plate_is_cropped_to_the_video_shape_and_sized_for_its_zoom():
-    image = np.zeros((1000, 3000, 3), np.uint8)
-    image[:, 1000:2000] = 255  # a white middle third, the only part a 9:16 crop keeps
+    # Close to 9:16 (a wider shape is fitted whole, see below): the white middle is what the crop keeps.
+    image = np.zeros((1600, 1000, 3), np.uint8)
+    image[:, 45:955] = 255
     plate = make_plate(image, 108, 192, zoom=1.08)
     m = plate.margin
     inside = plate.y[m:-m, m:-m]
@@ -133,3 +134,19 @@ def test_a_default_zoom_in_a_real_preset_never_needs_the_slow_warp(monkeypatch, 
         rect = PanZoom().rect_at(i / 180)
         frames.place(plate.y, plate.margin, rect, y)
         frames.place(plate.u, plate.margin // 2, rect, u, 2 * frames.PRECISION)
+
+
+def test_a_portrait_picture_in_a_landscape_video_is_shown_whole_over_a_blurred_copy():
+    from studio.render.frames import fit_shape
+
+    portrait = np.zeros((400, 225, 3), np.uint8)
+    portrait[:, :] = (40, 80, 200)
+    portrait[10:30, 100:125] = 255  # the subject's head, near the top: a centre crop would cut it off
+    fitted = fit_shape(portrait, 1920, 1080)
+    assert fitted.shape[0] * 1920 == pytest.approx(fitted.shape[1] * 1080, rel=0.01)
+    left = (fitted.shape[1] - 225) // 2
+    assert np.array_equal(fitted[:, left:left + 225], portrait)  # every pixel of the picture
+    edge = fitted[:, : left // 2].astype(int)
+    assert edge.mean() > 50 and abs(edge[..., 2].mean() - 200) < 40  # a blurred copy beside it, not black bars
+    near = np.zeros((1000, 1800, 3), np.uint8)
+    assert fit_shape(near, 1920, 1080) is near  # close enough: cropped as before

@@ -125,11 +125,21 @@ def test_overlapping_and_backwards_timestamps_are_clamped_in_spoken_order():
 
 
 def test_a_short_cue_is_stretched_but_never_into_the_next():
-    cues = cues_from_words([Word("Hi.", 0.0, 0.1), Word("Then", 0.85, 1.0), Word("more.", 1.0, 1.3)], gap_split=0.5)
+    cues = cues_from_words([Word("Hi.", 0.0, 0.1), Word("Then", 2.85, 3.0), Word("more.", 3.0, 3.3)], gap_split=0.5)
     assert [c.text for c in cues] == ["Hi.", "Then more."]
     assert cues[0].end == pytest.approx(0.8)
-    cues = cues_from_words([Word("Hi.", 0.0, 0.1), Word("Then", 0.7, 1.0)], gap_split=0.5)
-    assert cues[0].end == pytest.approx(0.7)
+    cues = cues_from_words([Word("Hi.", 0.0, 0.1), Word("Then", 1.7, 2.0)], gap_split=0.5, min_duration=2.0)
+    assert cues[0].end == pytest.approx(1.7)
+
+
+def test_a_one_word_cue_joins_its_neighbour_after_a_short_pause():
+    cues = cues_from_words([Word("Hi.", 0.0, 0.1), Word("Then", 0.85, 1.0), Word("more.", 1.0, 1.3)], gap_split=0.5)
+    assert [c.text for c in cues] == ["Hi. Then more."]
+    words = [Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(
+        "The ferry came in late and the harbour was dark when Ida stepped onto the quay. Home.".split())]
+    cues = cues_from_words(words)
+    assert all(len(c.text.split()) > 1 for c in cues)
+    assert " ".join(c.text for c in cues).split() == [w.text for w in words]
 
 
 def test_a_single_endless_word_is_capped_at_the_longest_cue():

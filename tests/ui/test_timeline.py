@@ -121,9 +121,24 @@ def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtb
     assert dialog.progress.isHidden()  # no empty bar before anything runs
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.running and dialog.cancel_button.text() == "Cancel" and not dialog.progress.isHidden()
+    assert not dialog.start_button.isEnabled()  # one export at a time
+    assert dialog.open_button.isHidden() and dialog.show_button.isHidden()
     qtbot.waitUntil(lambda: not dialog.running, timeout=30000)
     assert dialog.result is not None and out.is_file(), dialog.status.text()
     assert dialog.progress.value() == 1000
+    assert not dialog.open_button.isHidden() and not dialog.show_button.isHidden()
+    assert dialog.start_button.isEnabled()
+
+    # The same name again: the dialog asks first; saying no writes nothing.
+    from studio.ui.export_dialog import free_name
+
+    asked = []
+    dialog.confirm_overwrite = lambda path: asked.append(path) or None
+    written = out.stat().st_mtime_ns
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert asked == [out] and not dialog.running and out.stat().st_mtime_ns == written
+    assert "nothing was exported" in dialog.status.text().lower()
+    assert free_name(out) == out.with_name("tiny-2.mp4")
 
     again = tmp_path / "out" / "cancelled.mp4"
     dialog.path.setText(str(again))
