@@ -6,10 +6,10 @@ complete, so nothing is left under the chosen name); a failure shows its sentenc
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
