@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import json
 import os
 import wave
@@ -27,9 +29,7 @@ def decoy(tmp_path):
 def _link(project, relative, decoy):
     target = project / relative
     if target.is_dir() and not target.is_symlink():
-        for child in target.iterdir():
-            child.unlink()
-        target.rmdir()
+        shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(decoy, target_is_directory=True)
 
