@@ -1,7 +1,7 @@
 """The standard library modules the bundle carries: all of it, less a short list.
 
 PyInstaller keeps only the stdlib modules the light app imports. The torch add-on
-(studio/engines/addons.py) is plain Python outside the bundle, run by the bundle's
+(studio/models/addons.py) is plain Python outside the bundle, run by the bundle's
 interpreter, and torch, transformers, diffusers and kokoro import stdlib modules the
 light app never does (`timeit`, `cProfile`, `unittest.mock`, ...): without them
 `import torch` fails inside the frozen app. So the spec (stitch-studio.spec) collects

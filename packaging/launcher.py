@@ -1,15 +1,15 @@
 """Entry script of the frozen app: the same as the `studio` console script, plus the add-ons.
 
-The torch engines, when the creator installed them (studio/engines/addons.py), live outside the
+The torch engines, when the creator installed them (studio/models/addons.py), live outside the
 bundle; their folder goes first on sys.path before the rest of the studio is imported.
 """
 
 import sys
 
 if __name__ == "__main__":
-    from studio.engines.addons import activate
+    from studio.models.addons import activate
 
     activate()
-    from studio.cli import main
+    from studio.cli.command import main
 
     sys.exit(main())

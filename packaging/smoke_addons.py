@@ -4,7 +4,7 @@
     python packaging/smoke_addons.py [path/to/StitchStudio-executable]
 
 Builds tiny wheels named like the add-on's packages (torch==2.13.0, kokoro, ...: the pins in
-studio/engines/addons.py), serves them as a PEP 503 index on 127.0.0.1, and runs the bundle's
+studio/models/addons.py), serves them as a PEP 503 index on 127.0.0.1, and runs the bundle's
 `models addons install --yes` against it (`STITCH_ADDONS_INDEX_URL`): the bundled uv installs them
 into a throw-away add-ons folder; then `doctor` must find torch there (the launcher's sys.path
 hook) and `models addons remove` must clear it. Also imported by tests/test_addons.py.
@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[1]
     exe = Path(argv[0]) if argv else root / "packaging" / "dist" / "StitchStudio" / "StitchStudio"
     sys.path.insert(0, str(root))
-    from studio.engines.addons import PACKAGES
+    from studio.models.addons import PACKAGES
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

@@ -19,7 +19,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXE="${1:-$ROOT/packaging/dist/StitchStudio/StitchStudio}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 TORCH_WHEELS="${TORCH_WHEELS:-/opt/wheels}"
-TORCH_VERSION="$("$PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1]); from studio.engines.addons import PACKAGES; print(PACKAGES[0].split("==")[1])' "$ROOT")"
+TORCH_VERSION="$("$PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1]); from studio.models.addons import PACKAGES; print(PACKAGES[0].split("==")[1])' "$ROOT")"
 
 fail() { echo "TORCH ADD-ON SMOKE TEST FAILED: $*" >&2; exit 1; }
 shopt -s nullglob

@@ -1,4 +1,4 @@
-"""The torch engines as an add-on (studio/engines/addons.py): which build, the uv command, and a real
+"""The torch engines as an add-on (studio/models/addons.py): which build, the uv command, and a real
 `uv pip install --target` of a tiny wheel built here, served by a PEP 503 index on 127.0.0.1."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.engines import addons
+from studio.models import addons
 from studio.errors import Cancelled, StudioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,7 +289,7 @@ def _args(action, **extra):
 
 
 def test_the_command_says_the_size_and_asks_first(tmp_path, capsys):
-    from studio.commands.models import addons as addons_command
+    from studio.cli.models import addons as addons_command
 
     root = tmp_path / "addons"
     assert addons_command(_args("status", flavour="cuda"), root=root) == 0
@@ -305,7 +305,7 @@ def test_the_command_says_the_size_and_asks_first(tmp_path, capsys):
 
 
 def test_the_cli_reaches_the_addons_command(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "studio.cli", "models", "addons", "status", "--flavour", "mps"],
+    done = subprocess.run([sys.executable, "-m", "studio.cli.command", "models", "addons", "status", "--flavour", "mps"],
                           cwd=ROOT, env=dict(os.environ, STITCH_ADDONS_DIR=str(tmp_path)),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -330,9 +330,9 @@ def _answer_next_dialog(button_text: str, seen: list) -> None:
 
 def test_the_models_window_asks_with_the_size_then_installs_cancels_and_removes(qapp, qtbot, tmp_path, monkeypatch,
                                                                                 loopback_only, fresh_path):
-    from studio.engines.store import ModelStore
-    from studio.ui.jobs import QtJobs
-    from studio.ui.models_window import ModelsWindow
+    from studio.models.store import ModelStore
+    from studio.ui.shell.jobs import QtJobs
+    from studio.ui.models.window import ModelsWindow
 
     root = tmp_path / "addons"
     monkeypatch.setenv("STITCH_ADDONS_DIR", str(root))

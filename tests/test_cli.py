@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.cli import main, render_project
+from studio.cli.command import main, render_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,7 +99,7 @@ def test_keys_set_reads_the_key_from_stdin_never_an_argument(monkeypatch, capsys
     import io
     from argparse import Namespace
 
-    from studio.commands import keys
+    from studio.cli import keys
     from studio.engines import secrets
 
     stored = {}
@@ -118,7 +118,7 @@ def test_keys_set_reads_the_key_from_stdin_never_an_argument(monkeypatch, capsys
 
 def test_doctor_says_when_the_g2p_is_installed_but_broken(monkeypatch):
     import studio.engines.g2p as g2p
-    from studio.doctor import _g2p
+    from studio.cli.doctor import _g2p
 
     def broken():
         raise OSError("espeak-ng data file missing")

@@ -92,7 +92,7 @@ class WhisperLike:
 
 
 def test_a_creators_folder_is_read_rendered_captioned_checked_and_exported_as_meant(creator_folder, sine_registry):
-    from studio.cli import _listen, main, render_project
+    from studio.cli.command import _listen, main, render_project
     from studio.project.project import Project
     from studio.render.audio import mix
     from studio.render.from_project import build_timeline
@@ -157,7 +157,7 @@ def test_a_creators_folder_is_read_rendered_captioned_checked_and_exported_as_me
 
     # Exported, named after the script's title.
     out = io.StringIO()
-    from studio.commands import export as export_command
+    from studio.cli import export as export_command
 
     parser_args = argparse.Namespace(project=str(folder), preset="landscape", out=None, captions="burn",
                                      narration=None, captions_only=None, render=False, json=True, script=None,
@@ -179,7 +179,7 @@ def test_a_creators_folder_is_read_rendered_captioned_checked_and_exported_as_me
 
 
 def test_how_the_studio_reads_the_script_is_shown_before_rendering(creator_folder, capsys):
-    from studio.cli import main
+    from studio.cli.command import main
 
     before = sha(creator_folder)
     assert main(["script", str(creator_folder), "--show"]) == 0
@@ -197,8 +197,8 @@ def test_how_the_studio_reads_the_script_is_shown_before_rendering(creator_folde
 
 
 def test_doctor_checks_a_projects_script_routes_and_files(creator_folder, sine_registry):
-    from studio.cli import render_project
-    from studio.commands.doctor_project import project_checks
+    from studio.cli.command import render_project
+    from studio.cli.doctor_project import project_checks
 
     assert render_project(creator_folder, registry=sine_registry, out=io.StringIO()) == 0
     results = {c.name: c for c in project_checks(creator_folder)}

@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from studio import pins
-from studio.engines import addons
+from studio.models import addons
 
 ROOT = Path(__file__).resolve().parents[1]
 

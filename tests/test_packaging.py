@@ -73,7 +73,7 @@ def test_resources_sit_where_the_code_looks_for_them():
     # In the bundle, studio/ and resources/ are siblings, as in the checkout: the code's
     # Path(__file__).parents[...] / "resources" lookups need no frozen special case.
     assert '(str(ROOT / "resources"), "resources")' in SPEC.read_text(encoding="utf-8")
-    for module, hops in (("studio/engines/store.py", 2), ("studio/engines/prices.py", 2), ("studio/demo.py", 1)):
+    for module, hops in (("studio/models/store.py", 2), ("studio/money/prices.py", 2), ("studio/demo.py", 1)):
         source = (ROOT / module).read_text(encoding="utf-8")
         assert '"resources"' in source, module
         assert (ROOT / module).resolve().parents[hops] == ROOT
@@ -147,7 +147,7 @@ def _spec_tuple(name: str) -> tuple[str, ...]:
 
 
 def test_every_library_the_doctor_names_has_its_metadata_in_the_bundle():
-    from studio.doctor import LIBRARIES
+    from studio.cli.doctor import LIBRARIES
 
     collected = set(_spec_tuple("METADATA"))
     excludes = re.search(r"excludes = \[(.*?)\n\]", SPEC.read_text(encoding="utf-8"), re.S).group(1)
@@ -162,7 +162,7 @@ def test_the_doctor_falls_back_to_the_module_version(monkeypatch):
 
     import cv2
 
-    from studio import doctor
+    from studio.cli import doctor
 
     real = importlib.metadata.version
 
@@ -181,7 +181,7 @@ def test_the_bundle_carries_uv_for_the_torch_addon():
     text = SPEC.read_text(encoding="utf-8")
     assert 'binaries += [(str(UV_BIN), "bin")]' in text
     launcher = (PACKAGING / "launcher.py").read_text(encoding="utf-8")
-    assert launcher.index("activate()") < launcher.index("from studio.cli import main"), "add-ons first, then the app"
+    assert launcher.index("activate()") < launcher.index("from studio.cli.command import main"), "add-ons first, then the app"
     assert "--require-hashes -r requirements.lock" in (PACKAGING / "build-linux.sh").read_text(), \
         "build-linux.sh must install the locked uv and PyInstaller"
     for script in ("macos/build-macos.sh", "windows/build-windows.ps1"):

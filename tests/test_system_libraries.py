@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studio import doctor, system
+from studio.cli import doctor
+from studio import system
 
 ROOT = Path(__file__).resolve().parents[1]
 

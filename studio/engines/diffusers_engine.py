@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.engines import pool
+from studio.models import pool
 from studio.engines.base import Cost, ModelRef, NullState, TaskState, check_cancelled
 from studio.engines.images import (
     ImageRequest, Picture, Recipe, as_rgb, catalogue, image_digest, new_seed, steps_for_strength,

@@ -24,7 +24,7 @@ import numpy as np
 
 from studio.engines.base import Cost, ModelRef, TaskState
 from studio.errors import EngineError
-from studio.project.storage import read_json
+from studio.storage import read_json
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "image_models.json"
 IMAGE_KEY_VERSION = 1

@@ -18,7 +18,7 @@ import numpy as np
 from studio.engines.base import Audio, Cost, ModelRef, RenderRequest, TaskState, check_cancelled
 from studio.engines.g2p import G2P, choose_g2p, chosen_name
 from studio.engines.lexicon import lexicon_of, phonemize_with
-from studio.engines.store import ModelStore, StoredModel
+from studio.models.store import ModelStore, StoredModel
 from studio.engines.text import chunk_phonemes, split_sentences
 from studio.errors import EngineError
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.engines import pool
+from studio.models import pool
 from studio.engines.kokoro_common import KokoroEngineBase, blend
-from studio.engines.store import BUNDLED_MODEL_ID, StoredModel
+from studio.models.store import BUNDLED_MODEL_ID, StoredModel
 from studio.errors import EngineError, MissingWeights
 
 STYLE_ROWS = 510

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.engines import pool
+from studio.models import pool
 from studio.engines.kokoro_common import KokoroEngineBase, Timed, blend
-from studio.engines.store import StoredModel
+from studio.models.store import StoredModel
 from studio.errors import EngineError, MissingWeights
 
 REPO_ID = "hexgrad/Kokoro-82M"  # only names the architecture: nothing is fetched from it

@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from studio.engines.prices import Usage
+from studio.money.prices import Usage
 
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4

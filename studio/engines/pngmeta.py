@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.errors import StorageError
-from studio.project.storage import atomic_write_bytes
+from studio.storage import atomic_write_bytes
 
 CHUNK = "stitch"
 

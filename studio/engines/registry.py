@@ -12,8 +12,8 @@ import threading
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Callable
 
-from studio.engines import pool
-from studio.engines.store import ModelStore
+from studio.models import pool
+from studio.models.store import ModelStore
 from studio.errors import EngineError
 
 GROUP = "stitch.engines"

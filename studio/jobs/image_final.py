@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from studio.engines.base import TaskState
 from studio.engines.images import ImageRequest
-from studio.engines.prices import money
+from studio.money.prices import money
 from studio.errors import EngineError
 from studio.jobs.imaging import ImageRender, engine_size, render_paid_image, render_scene_image, scene_request
-from studio.jobs.ledger import Budget, Ledger, shared_budget, usage_of
+from studio.money.ledger import Budget, Ledger, shared_budget, usage_of
 from studio.jobs.premium import FinalQuote, is_hosted
 
 if TYPE_CHECKING:

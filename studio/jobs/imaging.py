@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 
 from studio.engines.base import TaskState, check_cancelled
 from studio.engines.images import ImageEngine, ImageRequest
-from studio.engines.prices import money
+from studio.money.prices import money
 from studio.errors import Cancelled, EngineError, StorageError
-from studio.jobs.ledger import Budget, Ledger, project_ledger, record_image_draft, render_paid, shared_budget
+from studio.money.ledger import Budget, Ledger, project_ledger, record_image_draft, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
 from studio.project.images import IMAGE_RENDERS, ImageTake, ImageTakeStore, new_image_take
 

@@ -21,10 +21,10 @@ import numpy as np
 from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled
 from studio.engines.lexicon import with_lexicon
 from studio.errors import Cancelled, EngineError, StudioError
-from studio.jobs.ledger import Budget, project_ledger, shared_budget
+from studio.money.ledger import Budget, project_ledger, shared_budget
 from studio.jobs.selfcheck import keep_engine_timings
 from studio.project.paths import may_delete, refuse_studio_links
-from studio.project.storage import atomic_write_bytes
+from studio.storage import atomic_write_bytes
 from studio.project.takes import Take
 
 if TYPE_CHECKING:

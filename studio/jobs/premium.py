@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from studio.engines.prices import format_money, money
+from studio.money.prices import format_money, money
 from studio.errors import Cancelled
-from studio.jobs.ledger import Budget, Ledger, render_paid
+from studio.money.ledger import Budget, Ledger, render_paid
 from studio.project.lock import render_lock
 
 if TYPE_CHECKING:

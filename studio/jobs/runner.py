@@ -6,7 +6,7 @@ fight over the cores; file work goes to the "io" lane. Submitting a job with the
 key of one that is queued or running cancels the older one: a newer preview of a
 line supersedes the older preview.
 
-Callbacks run on the worker thread. The Qt adapter (studio/ui/jobs.py) turns them
+Callbacks run on the worker thread. The Qt adapter (studio/ui/shell/jobs.py) turns them
 into queued signals; headless callers may use them directly.
 """
 

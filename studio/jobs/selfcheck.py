@@ -22,12 +22,12 @@ from studio.engines.base import TaskState
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, TranscriptionEngine, Word
 from studio.errors import EngineError, StorageError
 from studio.jobs.check import CheckResult, check_take
-from studio.jobs.ledger import Budget, render_paid, shared_budget
+from studio.money.ledger import Budget, render_paid, shared_budget
 from studio.jobs.premium import is_hosted
 from studio.project.checks import TakeCheck, write_check
 from studio.project.leftovers import TIMINGS_DIR
 from studio.project.paths import inside_project
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
 if TYPE_CHECKING:

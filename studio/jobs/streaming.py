@@ -16,7 +16,7 @@ import numpy as np
 
 from studio.engines.base import Audio, TaskState
 from studio.project.leftovers import PREVIEW_DIR
-from studio.project.storage import atomic_write_bytes
+from studio.storage import atomic_write_bytes
 
 PREVIEW = PREVIEW_DIR.as_posix()
 

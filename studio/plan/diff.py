@@ -237,7 +237,7 @@ class PremiumCost:
 
 def premium_cost(project, registry, line_ids, scene_ids) -> PremiumCost:
     """What a final (premium) re-render of these lines and scenes would cost; sends nothing."""
-    from studio.engines.prices import format_money
+    from studio.money.prices import format_money
     from studio.jobs.image_final import final_image_engine, quote_final_image
     from studio.jobs.imaging import draft_budget
     from studio.jobs.pipeline import Voicing

@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from studio.engines.base import NullState
-from studio.engines.prices import format_money, money
+from studio.money.prices import format_money, money
 from studio.errors import EngineError
-from studio.jobs.ledger import project_ledger, render_paid, shared_budget
+from studio.money.ledger import project_ledger, render_paid, shared_budget
 from studio.plan.parse import BadReply, keep_known, parse_reply
 from studio.plan.prompt import PlanRefused, build_prompt
 from studio.plan.schema import REPLY_SCHEMA, Plan

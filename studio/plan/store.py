@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from studio.errors import StudioError
 from studio.plan.schema import Plan, validation_errors
-from studio.project.storage import atomic_write_text
+from studio.storage import atomic_write_text
 
 PLANS_DIR = Path(".stitch") / "plans"
 

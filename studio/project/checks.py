@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from studio.errors import StorageError
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 CHECKS_DIR = Path(".stitch") / "checks"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

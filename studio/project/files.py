@@ -15,7 +15,7 @@ from studio.project.lock import records_lock
 from studio.project.script import ScriptDocument
 from studio.project.scriptfile import DiskScript
 from studio.project.session import Recovery
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 
 class ProjectFiles:

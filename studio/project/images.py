@@ -29,7 +29,7 @@ from studio.project.lock import records_lock
 from studio.project.manifest import safe_path
 from studio.project.paths import is_inside
 from studio.project.takes import file_signature
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 from studio.project.trash import TRASH_DIR, TakeBin
 
 IMAGES_FILE = Path(".stitch") / "images.json"

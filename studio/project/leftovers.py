@@ -24,7 +24,7 @@ from studio.errors import StudioError
 from studio.project.checks import CHECKS_DIR, remove_check
 from studio.project.lock import records_lock
 from studio.project.paths import delete_own, may_delete, studio_link
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 TIMINGS_DIR = Path(".stitch") / "timings"
 LEVELS_FILE = Path(".stitch") / "loudness.json"

@@ -20,7 +20,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from studio.errors import ProjectError
-from studio.project.storage import atomic_write_text
+from studio.storage import atomic_write_text
 from studio.project.paths import inside_project
 
 SCHEMA_VERSION = 1

@@ -46,7 +46,7 @@ from studio.project.script import Line, Scene, ScriptDocument, normalise_text
 from studio.project.readers import READ_ONLY_KINDS
 from studio.project.scriptfile import DiskScript, ScriptFile, read_only_error
 from studio.project.session import Recovery
-from studio.project.storage import atomic_write_text, read_json
+from studio.storage import atomic_write_text, read_json
 from studio.project.takes import Take, TakeStore
 from studio.project.trash import ProjectTakes, Trash
 from studio.project.voicebook import ProjectVoiceBook, read_book

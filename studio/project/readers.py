@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from studio.errors import ProjectError
-from studio.project.storage import decode_text
+from studio.storage import decode_text
 
 READ_ONLY_KINDS = ("docx", "fountain")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.errors import ProjectError
 from studio.project.readers import script_text
-from studio.project.storage import atomic_write_bytes, decode_text, encode_text
+from studio.storage import atomic_write_bytes, decode_text, encode_text
 
 READ_ONLY_SUFFIXES = (".docx", ".fountain")
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from studio.errors import StorageError
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 LOCK_FILE = Path(".stitch") / "session.lock"
 AUTOSAVE_FILE = Path(".stitch") / "autosave.json"

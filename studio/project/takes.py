@@ -14,7 +14,7 @@ from pathlib import Path
 from studio.errors import StudioError
 from studio.project.lock import records_lock
 from studio.project.paths import OutsideProject, inside_project, is_inside
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 TAKES_FILE = Path(".stitch") / "takes.json"
 TAKES_SCHEMA = 1

@@ -19,7 +19,7 @@ from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, 
 from studio.project.lines import NO_SETTINGS
 from studio.project.lock import records_lock
 from studio.project.paths import delete_own, inside_project, is_inside, may_delete, refuse_studio_links, studio_link
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
 TRASH_DIR = Path(".stitch") / "trash"

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.errors import ProjectError
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 
 PRONUNCIATION_FILE = Path(".stitch") / "pronunciation.json"
 BLENDS_FILE = Path(".stitch") / "blends.json"

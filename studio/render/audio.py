@@ -19,7 +19,7 @@ import numpy as np
 
 from studio.engines.base import NullState, TaskState, check_cancelled
 from studio.project.paths import inside_project, refuse_writing_through_link
-from studio.project.storage import atomic_write_bytes
+from studio.storage import atomic_write_bytes
 from studio.render import ffmpeg
 from studio.render.errors import MediaError
 from studio.render.loudness import fast_length, integrated_loudness, normalize

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from studio.errors import StudioError
 from studio.project.karaoke import word_times
-from studio.project.storage import atomic_write_text
+from studio.storage import atomic_write_text
 
 _SENTENCE_END = tuple(".!?…。！？")
 _CLAUSE_END = tuple(",;:—–、，；：")

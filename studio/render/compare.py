@@ -38,14 +38,14 @@ import numpy as np
 
 from studio.engines.base import RenderRequest, TaskState, check_cancelled
 from studio.engines.lexicon import with_lexicon
-from studio.engines.prices import format_money, money
+from studio.money.prices import format_money, money
 from studio.errors import Cancelled, EngineError, StudioError
 from studio.jobs.check import check_take, normalize_words
-from studio.jobs.ledger import BudgetExceeded, project_ledger, render_paid, shared_budget
+from studio.money.ledger import BudgetExceeded, project_ledger, render_paid, shared_budget
 from studio.jobs.pipeline import DEFAULT_TTS_ENGINE, encode_wav
 from studio.jobs.premium import is_hosted
 from studio.project.manifest import FILE_NAME, Manifest
-from studio.project.storage import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from studio.storage import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 from studio.render import compare_measure as measure
 
 if TYPE_CHECKING:

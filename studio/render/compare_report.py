@@ -13,8 +13,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from studio.engines.prices import format_money, money
-from studio.project.storage import atomic_write_text
+from studio.money.prices import format_money, money
+from studio.storage import atomic_write_text
 
 if TYPE_CHECKING:
     from studio.render.compare import Comparison

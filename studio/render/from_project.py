@@ -19,7 +19,7 @@ from pathlib import Path
 
 from studio.errors import StudioError
 from studio.project.manifest import safe_path
-from studio.project.storage import atomic_write_bytes, atomic_write_json, read_json
+from studio.storage import atomic_write_bytes, atomic_write_json, read_json
 from studio.render.captions import Cue, _fix_timing, cues_from_words, line_words
 from studio.render.errors import TimelineError
 from studio.render.timeline import DEFAULT_GAP, Timeline, layout

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from studio.engines.base import TaskState, check_cancelled
-from studio.project.storage import atomic_write_json, read_json
+from studio.storage import atomic_write_json, read_json
 from studio.render import ffmpeg
 from studio.render.errors import ExportFailed
 from studio.render.frames import FrameMaker, opencv_on_one_thread

@@ -19,7 +19,7 @@ from studio.project.leftovers import LEVELS_FILE, read_levels
 from studio.project.leftovers import levels_lock as _lock
 from studio.project.lock import records_lock
 from studio.project.paths import is_inside
-from studio.project.storage import atomic_write_json
+from studio.storage import atomic_write_json
 
 DEFAULT_TARGET = -16.0
 MAX_GAIN = 20.0  # dB either way: a nearly silent take is not blown up into noise

@@ -38,7 +38,7 @@ def main() -> int:
 
     from studio.engines.base import NullState
     from studio.engines.registry import EngineRegistry
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
     from studio.jobs.selfcheck import project_listener
     from studio.project.project import Project
     from studio.render import compare_measure as measure

@@ -34,7 +34,7 @@ TEXT = "Every draft you render on your own machine is free, so you can try a lin
 def ledger_overhead(work_dir: Path, renders: int = 400) -> dict:
     from studio.engines.base import Audio, NullState  # noqa: F401
     from studio.engines.hosted.openai_compat import OpenAISpeechEngine
-    from studio.jobs.ledger import Budget, Ledger, render_paid
+    from studio.money.ledger import Budget, Ledger, render_paid
 
     ledger = Ledger(work_dir / "project")
     for i in range(2000):

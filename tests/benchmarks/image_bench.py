@@ -98,7 +98,7 @@ def ui_stall(work: Path, model: Path, takes: int = 4) -> dict:
 
     from studio.engines.registry import EngineRegistry
     from studio.settings import Settings
-    from studio.ui.main_window import MainWindow
+    from studio.ui.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the window
     folder = work / "stall"

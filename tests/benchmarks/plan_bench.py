@@ -112,8 +112,8 @@ def ui_stall(work: Path) -> None:
 
     from studio.engines.registry import EngineRegistry
     from studio.settings import Settings
-    from studio.ui.main_window import MainWindow
-    from studio.ui.plan_dialog import open_plan
+    from studio.ui.shell.main_window import MainWindow
+    from studio.ui.plan.dialog import open_plan
 
     app = QApplication.instance() or QApplication([])  # noqa: F841
     folder = work / "stall"

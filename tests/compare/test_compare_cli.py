@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from studio.cli import main
-from studio.commands import compare as compare_command
+from studio.cli.command import main
+from studio.cli import compare as compare_command
 from studio.render.compare import comparisons_dir
 
 pytestmark = pytest.mark.real_weights

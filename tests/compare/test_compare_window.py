@@ -11,9 +11,9 @@ pytestmark = pytest.mark.real_weights
 
 @pytest.fixture
 def panel(qapp, qtbot, compare_project, compare_registry):
-    from studio.ui import theme
-    from studio.ui.compare_window import CompareWindow
-    from studio.ui.jobs import QtJobs
+    from studio.ui.shell import theme
+    from studio.ui.compare.window import CompareWindow
+    from studio.ui.shell.jobs import QtJobs
 
     theme.apply(qapp)
     jobs = QtJobs()

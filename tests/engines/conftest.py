@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.engines.store import BUNDLED_MODEL_ID, ModelStore
+from studio.models.store import BUNDLED_MODEL_ID, ModelStore
 
 
 class RecordingState:

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from studio.engines import bundled as bundled_module
+from studio.models import bundled as bundled_module
 from studio.engines.base import NullState, SpeechEngine
 from studio.engines.kokoro_common import NOTHING_TO_SPEAK
 from studio.engines.kokoro_onnx import KokoroOnnxEngine
-from studio.engines.store import BUNDLED_MODEL_ID, ModelStore
+from studio.models.store import BUNDLED_MODEL_ID, ModelStore
 from studio.errors import Cancelled, EngineError, MissingWeights
 
 pytestmark = pytest.mark.real_weights

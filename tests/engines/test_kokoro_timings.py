@@ -10,7 +10,7 @@ from studio.engines.base import ModelRef, NullState
 from studio.engines.kokoro_common import SAMPLE_RATE, Timed, phoneme_word_times, script_word_times
 from studio.engines.kokoro_torch import KokoroEngine
 from studio.engines.registry import EngineRegistry
-from studio.engines.store import ModelStore
+from studio.models.store import ModelStore
 from studio.engines.stt import Segment, Transcript, Word
 from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import TIMINGS, check_take_job, engine_timings

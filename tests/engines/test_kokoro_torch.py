@@ -12,7 +12,7 @@ import pytest
 
 from studio.engines.base import NullState, SpeechEngine
 from studio.engines.kokoro_torch import KokoroEngine
-from studio.engines.store import ModelStore
+from studio.models.store import ModelStore
 from studio.errors import Cancelled, EngineError, MissingWeights
 
 

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from studio.engines import pool
+from studio.models import pool
 from studio.engines.base import NullState
-from studio.engines.pool import MB, ModelPool, default_budget, set_default_pool
+from studio.models.pool import MB, ModelPool, default_budget, set_default_pool
 from studio.engines.registry import EngineRegistry
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from studio.engines import registry as registry_module
 from studio.engines.registry import GROUP, EngineRegistry
-from studio.engines.store import ModelStore
+from studio.models.store import ModelStore
 from studio.errors import EngineError
 
 HEAVY = ("torch", "onnxruntime", "misaki", "kokoro", "spacy", "phonemizer", "espeakng_loader", "transformers")
@@ -95,7 +95,7 @@ def test_an_engine_whose_package_fails_to_import_is_named(monkeypatch):
 def test_the_registry_and_engines_import_no_model_library():
     code = (
         "import sys\n"
-        "import studio.engines.registry, studio.engines.store, studio.engines.g2p\n"
+        "import studio.engines.registry, studio.models.store, studio.engines.g2p\n"
         "import studio.engines.kokoro_onnx, studio.engines.kokoro_torch\n"
         "from studio.engines.registry import EngineRegistry\n"
         "r = EngineRegistry()\n"

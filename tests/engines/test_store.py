@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.engines import bundled as bundled_module
-from studio.engines.store import BUNDLED_MODEL_ID, BundledSources, ModelStore
+from studio.models import bundled as bundled_module
+from studio.models.store import BUNDLED_MODEL_ID, BundledSources, ModelStore
 from studio.errors import EngineError
 
 EXPECTED_ONNX_SHA = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"

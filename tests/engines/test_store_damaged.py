@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.cli import main
-from studio.engines.store import CATALOGUE, ModelStore
+from studio.cli.command import main
+from studio.models.store import CATALOGUE, ModelStore
 from studio.errors import EngineError, StorageError
 
 _REAL = json.loads(CATALOGUE.read_text(encoding="utf-8"))["models"][0]

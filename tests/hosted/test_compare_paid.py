@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from studio.engines.base import NullState
-from studio.engines.prices import money
-from studio.jobs.ledger import BudgetExceeded, project_ledger
+from studio.money.prices import money
+from studio.money.ledger import BudgetExceeded, project_ledger
 from studio.project.project import Project
 from studio.render.compare import Candidate, comparisons_dir, plan_comparison, run_comparison
 

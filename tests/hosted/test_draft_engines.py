@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from studio.engines.base import NullState
-from studio.engines.prices import money
+from studio.money.prices import money
 from studio.engines.registry import EngineRegistry
 from studio.errors import EngineError
 from studio.jobs import imaging
-from studio.jobs.ledger import BudgetExceeded, project_ledger
+from studio.money.ledger import BudgetExceeded, project_ledger
 from studio.jobs.pipeline import Voicing
 from studio.project.project import Project
 

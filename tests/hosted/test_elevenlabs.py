@@ -9,7 +9,7 @@ import pytest
 
 from studio.engines.base import NullState, SpeechEngine
 from studio.engines.hosted.http import HostedError, KeyRefused, OutOfCredit
-from studio.engines.prices import PriceTable, money
+from studio.money.prices import PriceTable, money
 from studio.errors import Cancelled
 
 from .conftest import ELEVEN_KEY, State, eleven_engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.commands import export as export_command
+from studio.cli import export as export_command
 from studio.engines.hosted.openai_compat import OpenAISpeechEngine
 from studio.engines.registry import EngineRegistry
 from studio.errors import StudioError

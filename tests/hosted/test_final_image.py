@@ -10,10 +10,10 @@ import pytest
 
 from studio.engines.base import NullState
 from studio.engines.images import ImageRequest, Picture, image_digest, new_seed
-from studio.engines.prices import Usage
+from studio.money.prices import Usage
 from studio.engines.registry import EngineRegistry
 from studio.jobs import image_final, imaging
-from studio.jobs.ledger import BudgetExceeded, Ledger
+from studio.money.ledger import BudgetExceeded, Ledger
 from studio.project.project import Project
 
 from .conftest import KEY
@@ -227,14 +227,14 @@ def test_a_cancel_once_the_server_answered_is_in_the_ledger_and_leaves_no_file(i
 
 def _dalle3_square() -> Decimal:
     """What resources/prices.json says a standard 1024×1024 dall-e-3 image costs."""
-    from studio.engines.prices import PriceTable
+    from studio.money.prices import PriceTable
 
     return PriceTable.load().price("openai-image", "dall-e-3").cost(Usage(images=1, size="1024x1024"))
 
 
 def test_cli_render_final_scenes_asks_once_then_the_final_lands_beside_the_drafts(image_project, registry,
                                                                                   openai_fake, capsys):
-    from studio.commands import premium as commands
+    from studio.cli import premium as commands
 
     project = Project.open(image_project)
     scene = project.scenes[1].id
@@ -279,7 +279,7 @@ def test_cli_render_final_scenes_asks_once_then_the_final_lands_beside_the_draft
 
 
 def test_cli_final_scenes_over_budget_makes_no_request(image_project, openai_fake, capsys):
-    from studio.cli import main
+    from studio.cli.command import main
 
     project = Project.open(image_project)
     project.manifest.budget = 0.01
@@ -293,7 +293,7 @@ def test_cli_final_scenes_over_budget_makes_no_request(image_project, openai_fak
 
 
 def test_cli_final_scene_refused_key_is_a_sentence_and_no_file(image_project, registry, openai_fake, capsys):
-    from studio.commands import premium as commands
+    from studio.cli import premium as commands
 
     from .fakes import Fault
 
@@ -312,7 +312,7 @@ def test_cli_final_scene_refused_key_is_a_sentence_and_no_file(image_project, re
 
 
 def test_cli_scenes_go_with_final(image_project, capsys):
-    from studio.cli import main
+    from studio.cli.command import main
 
     with pytest.raises(SystemExit) as usage:
         main(["render", str(image_project), "--scenes", "1"])
@@ -325,8 +325,8 @@ def test_cli_scenes_go_with_final(image_project, capsys):
 def test_image_drafts_are_in_the_ledger_and_priced_at_the_final_engine(image_project, registry):
     """What drafting scene images locally saved: each draft rendered (not a cache hit, not a
     cleanup) at the final engine's price, in `studio cost` and the Cost panel."""
-    from studio.engines.prices import PriceTable
-    from studio.jobs.costs import cost_report
+    from studio.money.prices import PriceTable
+    from studio.money.costs import cost_report
 
     project = Project.open(image_project)
     engine = imaging.image_engine(project, registry)

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from studio.cli import main
+from studio.cli.command import main
 from studio.engines.base import NullState
-from studio.engines.prices import money
-from studio.jobs.ledger import BudgetExceeded
+from studio.money.prices import money
+from studio.money.ledger import BudgetExceeded
 from studio.jobs.pipeline import Voicing
 from studio.jobs.premium import quote_final
 from studio.project.project import Project
@@ -105,7 +105,7 @@ def test_the_key_is_nowhere_in_the_project_after_a_final_render(premium, sine_re
 
 
 def test_cli_render_final_asks_once_then_renders_beside_the_drafts(premium, sine_registry, openai_fake, capsys, monkeypatch):
-    from studio.commands import premium as commands
+    from studio.cli import premium as commands
 
     asked = []
     assert commands.render_final(premium, lines=["1", "2"], registry=sine_registry,
@@ -131,8 +131,8 @@ def test_cli_refuses_over_budget_before_asking(premium, openai_fake, capsys):
 
 
 def test_cli_cost_totals_and_what_the_drafts_saved(premium, sine_registry, capsys):
-    from studio.cli import render_project
-    from studio.commands import premium as commands
+    from studio.cli.command import render_project
+    from studio.cli import premium as commands
 
     render_project(premium, registry=sine_registry)
     commands.render_final(premium, lines=["1"], yes=True, registry=sine_registry)

@@ -11,10 +11,10 @@ import pytest
 
 from studio.engines.base import NullState
 from studio.engines.hosted.http import HostedError
-from studio.engines.prices import PriceTable, format_money, money
+from studio.money.prices import PriceTable, format_money, money
 from studio.errors import Cancelled
-from studio.jobs.ledger import LEDGER, Budget, BudgetExceeded, Entry, Ledger, render_paid
-from studio.project.storage import atomic_write_bytes
+from studio.money.ledger import LEDGER, Budget, BudgetExceeded, Entry, Ledger, render_paid
+from studio.storage import atomic_write_bytes
 
 from .conftest import ELEVEN_KEY, KEY, State, eleven_engine, speech_engine
 from .fakes import Fault, wav_bytes

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from studio.engines.prices import Price
-from studio.jobs.ledger import LEDGER, Budget, BudgetExceeded, Entry, Ledger
+from studio.money.prices import Price
+from studio.money.ledger import LEDGER, Budget, BudgetExceeded, Entry, Ledger
 
 BAD_LINES = {
     "a list": "[1, 2]",

@@ -9,7 +9,7 @@ import pytest
 
 from studio.engines.registry import EngineRegistry
 from studio.jobs import image_final, imaging
-from studio.jobs.ledger import BudgetExceeded
+from studio.money.ledger import BudgetExceeded
 from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import project_listener
 from studio.project.project import Project

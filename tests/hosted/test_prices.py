@@ -10,7 +10,7 @@ import pytest
 
 from studio.engines.hosted.elevenlabs import ElevenLabsEngine
 from studio.engines.hosted.openai_compat import OpenAIImageEngine, OpenAISpeechEngine, OpenAITranscriptionEngine
-from studio.engines.prices import BUILT_IN, PriceError, PriceTable, Usage, format_money
+from studio.money.prices import BUILT_IN, PriceError, PriceTable, Usage, format_money
 
 
 def test_estimates_match_hand_computed_figures():
@@ -52,7 +52,7 @@ def test_every_built_in_price_says_when_and_where_it_was_checked():
 
 
 def test_the_creators_file_wins_model_by_model(tmp_path, monkeypatch):
-    from studio.engines import prices
+    from studio.money import prices
 
     monkeypatch.setattr(prices, "RECHECK_SECONDS", 0.0)  # look at the file's stamp on every load
     override = tmp_path / "prices.json"

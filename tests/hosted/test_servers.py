@@ -11,7 +11,7 @@ from studio.engines.base import NullState
 from studio.engines.hosted.openai_compat import OpenAISpeechEngine
 from studio.engines.registry import EngineRegistry
 from studio.errors import EngineError
-from studio.jobs.ledger import project_ledger
+from studio.money.ledger import project_ledger
 from studio.jobs.pipeline import Voicing, render_lines
 from studio.project.project import Project
 
@@ -127,7 +127,7 @@ def test_a_pool_with_a_retry_setting_keeps_it(servers):
 
 
 def test_studio_render_spreads_the_lines_over_the_servers(tmp_path, servers, capsys):
-    from studio.cli import render_project
+    from studio.cli.command import render_project
 
     pooled_project(tmp_path, servers).close()
     assert render_project(tmp_path, registry=registry()) == 0

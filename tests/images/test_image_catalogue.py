@@ -19,7 +19,7 @@ def test_every_image_model_is_complete():
 
 
 def test_the_model_store_reads_the_same_shape():
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
 
     store = ModelStore(catalogue=CATALOGUE)
     for m in catalogue():
@@ -31,7 +31,7 @@ def test_the_model_store_reads_the_same_shape():
 def test_a_catalogued_image_model_is_added_from_a_folder_and_found_by_the_engine(tiny_pipeline, tmp_path):
     """`studio models add sd-turbo FOLDER` (what the engine's missing-model sentence says) works."""
     from studio.engines.diffusers_engine import DiffusersEngine
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
 
     store = ModelStore(tmp_path / "store")
     stored = store.add("sd-turbo", tiny_pipeline)

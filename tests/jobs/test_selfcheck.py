@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from studio import cli
+from studio.cli import command as cli
 from studio.engines.base import ModelRef, NullState
 from studio.engines.stt import Segment, Transcript, Word
 from studio.jobs.selfcheck import check_take_job, stored_check

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from studio import cli
+from studio.cli import command as cli
 from studio.engines.base import NullState
 from studio.jobs.selfcheck import TIMINGS, check_take_job, engine_timings
 from studio.project.checks import CHECKS_DIR

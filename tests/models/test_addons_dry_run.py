@@ -10,7 +10,7 @@ import pytest
 
 
 def test_the_dry_run_command_survives_spaces_and_quotes_in_the_folder(tmp_path, capsys):
-    from studio.commands.models import addons as addons_command
+    from studio.cli.models import addons as addons_command
 
     root = tmp_path / "Jo's Studio data" / "addons"
     args = argparse.Namespace(addons_action="install", flavour="cpu", yes=False, dry_run=True)

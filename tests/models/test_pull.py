@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.engines.store import ModelStore
+from studio.models.store import ModelStore
 from studio.errors import Cancelled, EngineError
 
 from .fakehub import FakeHub
@@ -134,7 +134,7 @@ def test_a_model_in_the_hugging_face_cache_is_used_where_it_is(hub, store, tmp_p
 def test_the_cli_shows_the_size_and_asks_first(hub, store, capsys):
     from argparse import Namespace
 
-    from studio.commands.models import pull
+    from studio.cli.models import pull
 
     asked = []
     assert pull(Namespace(model_id="tiny-voice", yes=False), store=store, ask=lambda q: asked.append(q) or "") == 1

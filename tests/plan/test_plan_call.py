@@ -10,7 +10,7 @@ import pytest
 from studio.engines.base import NullState
 from studio.engines.hosted.http import HostedError, KeyRefused, Retries, Timeouts, Unreachable
 from studio.errors import EngineError
-from studio.jobs.ledger import BudgetExceeded, Ledger
+from studio.money.ledger import BudgetExceeded, Ledger
 from studio.plan.parse import BadReply, parse_reply, unwrap
 from studio.plan.prompt import MAX_LINES, PlanRefused
 from studio.plan.run import make_plan, quote_plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from studio.cli import main
+from studio.cli.command import main
 from studio.plan.store import list_plans
 
 from .fakes import good_reply

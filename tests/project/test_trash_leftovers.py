@@ -12,7 +12,7 @@ from studio.project.leftovers import (
     LEVELS_FILE, PREVIEW_DIR, TIMINGS_DIR, find_leftovers, free_leftovers, read_levels, timings_path,
 )
 from studio.project.project import Project
-from studio.project.storage import atomic_write_json
+from studio.storage import atomic_write_json
 from studio.project.trash import Trash
 
 from project_helpers import make_take
@@ -156,7 +156,7 @@ def test_a_live_session_keeps_its_recent_preview_pieces(scripted):
 def test_studio_clean_frees_what_no_take_needs_and_keeps_the_rest(scripted, capsys):
     import json
 
-    from studio.cli import main
+    from studio.cli.command import main
 
     project = Project.open(scripted)
     line = project.lines[0].id

@@ -64,7 +64,7 @@ def _announce(project):
 
 
 def run(action: str, folder: Path, out=sys.stdout) -> int:
-    from studio import cli
+    from studio.cli import command as cli
     from studio.project import lock
     from studio.project.project import Project
 
@@ -74,7 +74,7 @@ def run(action: str, folder: Path, out=sys.stdout) -> int:
         _patch_open(_announce)
         if action == "render":
             return cli.render_project(folder, registry=registry(), out=out)
-        from studio.commands import premium
+        from studio.cli import premium
 
         return premium.render_final(folder, yes=True, registry=registry(), out=out)
     if action in ("save", "autosave"):

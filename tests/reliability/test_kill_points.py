@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from studio.engines.base import NullState
-from studio.jobs.ledger import Ledger
+from studio.money.ledger import Ledger
 from studio.jobs.pipeline import Voicing
 from studio.project.leftovers import PREVIEW_DIR, stale_scratch
 from studio.project.project import Project
@@ -128,7 +128,7 @@ def _run_forked(action: str, folder: Path, log: Path, kill_after: float | None) 
 
 def _fresh_process_state():
     """What a new process would start with: no locks held, no ledger read."""
-    from studio.jobs import ledger
+    from studio.money import ledger
     from studio.project import lock
 
     lock._held.clear()

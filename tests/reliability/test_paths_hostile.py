@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from studio.cli import main, render_project
+from studio.cli.command import main, render_project
 from studio.project.images import IMAGES_FILE
 from studio.project.project import Project
 from studio.project.takes import TAKES_FILE

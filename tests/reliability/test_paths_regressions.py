@@ -10,7 +10,7 @@ import wave
 
 import pytest
 
-from studio.cli import main
+from studio.cli.command import main
 from studio.engines.base import NullState
 from studio.errors import ProjectError
 from studio.jobs.pipeline import Voicing

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from studio.engines.base import NullState
-from studio.jobs.ledger import Ledger
+from studio.money.ledger import Ledger
 from studio.jobs.pipeline import Voicing
 from studio.project.project import Project
 from studio.project.takes import TAKES_FILE
@@ -179,7 +179,7 @@ def test_a_paid_take_a_killed_process_never_recorded_is_adopted_on_open(premium,
     result = voicing.render_final(line.id, NullState())  # paid, written, ledgered; never committed
     project.close()
     assert all(t["path"] != result.take.path for t in _takes(premium))
-    from studio.commands import premium as premium_command
+    from studio.cli import premium as premium_command
 
     reopened = Project.open(premium)
     from studio.jobs.adopt import adopt_orphans

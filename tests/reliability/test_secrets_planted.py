@@ -11,7 +11,7 @@ import json
 import logging
 import os
 
-from studio.cli import main
+from studio.cli.command import main
 from studio.engines.base import NullState
 from studio.jobs.pipeline import Voicing
 from studio.project.project import Project
@@ -62,7 +62,7 @@ def test_a_planted_key_is_written_nowhere(demo_project, sine_registry, tmp_path,
         project.empty_trash()
         project.save()
         project.close()
-        from studio.commands import premium
+        from studio.cli import premium
 
         premium.render_final(demo_project, yes=True, registry=sine_registry)
         for argv in (["cost", str(demo_project)], ["clean", str(demo_project), "--dry-run"],

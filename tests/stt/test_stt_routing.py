@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from studio import cli
+from studio.cli import command as cli
 from studio.engines.base import NullState
 from studio.errors import EngineError, StudioError
-from studio.jobs.ledger import BudgetExceeded, Ledger
+from studio.money.ledger import BudgetExceeded, Ledger
 from studio.jobs.selfcheck import check_take_job, project_listener
 from studio.project.project import Project
 

@@ -9,8 +9,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
 from studio.project.project import Project
-from studio.ui import checks
-from studio.ui.checks import TakeChecks
+from studio.ui.voice import checks
+from studio.ui.voice.checks import TakeChecks
 
 
 class Voice(QObject):

@@ -7,9 +7,9 @@ import tempfile
 
 import pytest
 
-from studio.cli import main
-from studio.engines import bundled
-from studio.engines.bundled import joined_whisper_base, provide_whisper_base
+from studio.cli.command import main
+from studio.models import bundled
+from studio.models.bundled import joined_whisper_base, provide_whisper_base
 from studio.errors import EngineError, StudioError
 
 from .test_whisper_base_bundle import _sources

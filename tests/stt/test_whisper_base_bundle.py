@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.engines import bundled
-from studio.engines.bundled import WhisperBaseSources, joined_whisper_base, provide_whisper_base
+from studio.models import bundled
+from studio.models.bundled import WhisperBaseSources, joined_whisper_base, provide_whisper_base
 from studio.engines.whisper import WhisperEngine
 from studio.errors import EngineError, MissingWeights
 
@@ -123,8 +123,8 @@ def test_studio_models_provide_bundled_joins_whisper_base_too(tmp_path):
     import argparse
     import io
 
-    from studio.commands.models import provide_bundled
-    from studio.engines.store import ModelStore
+    from studio.cli.models import provide_bundled
+    from studio.models.store import ModelStore
 
     store = ModelStore(root=tmp_path / "store")
     out = io.StringIO()

@@ -13,7 +13,7 @@ import pytest
 
 from studio.engines.base import NullState
 from studio.engines.registry import EngineRegistry
-from studio.engines.store import ModelStore
+from studio.models.store import ModelStore
 from studio.jobs.pipeline import Voicing
 from studio.jobs.selfcheck import check_take_job, project_listener, stored_check
 from studio.project.project import Project

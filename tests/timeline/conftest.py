@@ -21,7 +21,7 @@ The end.
 @pytest.fixture
 def tiny_project(demo_project, sine_registry):
     """The demo folder with a three-line script, every line rendered by the sine engine."""
-    from studio.cli import render_project
+    from studio.cli.command import render_project
 
     (demo_project / "script.md").write_text(TINY_SCRIPT, encoding="utf-8")
     assert render_project(demo_project, registry=sine_registry, out=open("/dev/null", "w")) == 0
@@ -31,7 +31,7 @@ def tiny_project(demo_project, sine_registry):
 @pytest.fixture
 def rendered_demo(demo_project, sine_registry):
     """The demo project, opened, with every line rendered by the sine engine."""
-    from studio.cli import render_project
+    from studio.cli.command import render_project
     from studio.project.project import Project
 
     with open(os.devnull, "w") as quiet:

@@ -7,7 +7,7 @@ import json
 import pytest
 import soundfile
 
-from studio.cli import main
+from studio.cli.command import main
 from studio.project.project import Project
 from studio.render.from_project import build_timeline
 from studio.render.probe import probe
@@ -62,8 +62,8 @@ def test_lines_without_a_take_are_named_in_a_sentence_with_no_render(demo_projec
 
 
 def test_render_flag_renders_missing_lines_first(demo_project, sine_registry, capsys):
-    from studio.commands import export as export_command
-    from studio.cli import render_project
+    from studio.cli import export as export_command
+    from studio.cli.command import render_project
 
     (demo_project / "script.md").write_text("# Only\n\nHello there.\n", encoding="utf-8")
 
@@ -77,7 +77,7 @@ def test_render_flag_renders_missing_lines_first(demo_project, sine_registry, ca
 
 
 def test_a_video_export_renders_the_free_drafts_it_lacks_first_with_progress(demo_project, sine_registry, capsys):
-    from studio.commands import export as export_command
+    from studio.cli import export as export_command
     from studio.project.project import Project
 
     (demo_project / "script.md").write_text("# Only\n\nHello there.\n\nAnd again.\n", encoding="utf-8")
@@ -99,7 +99,7 @@ def test_a_video_export_renders_the_free_drafts_it_lacks_first_with_progress(dem
 
 def test_ctrl_c_stops_the_export_and_leaves_no_file(tiny_project, monkeypatch, capsys):
     """Ctrl+C reaches the waiting thread: the worker is cancelled and cleans up before it returns."""
-    from studio.commands import export as export_command
+    from studio.cli import export as export_command
     from studio.render import export as render_export
 
     real = render_export.export

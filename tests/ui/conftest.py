@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from studio.settings import Settings
-from studio.ui import dialogs, theme
+from studio.ui.shell import dialogs, theme
 
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
@@ -44,7 +44,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def window(qapp, qtbot, settings, registry, monkeypatch):
-    from studio.ui.main_window import MainWindow
+    from studio.ui.shell.main_window import MainWindow
 
     theme.apply(qapp)
     win = MainWindow(settings, registry)
@@ -78,7 +78,7 @@ def server():
 @pytest.fixture
 def timeline_studio(window, demo_copy, registry, qtbot):
     """The window on a demo copy whose lines were all rendered (sine engine) before opening."""
-    from studio.cli import render_project
+    from studio.cli.command import render_project
 
     with open(os.devnull, "w") as quiet:
         assert render_project(demo_copy, registry=registry, out=quiet) == 0

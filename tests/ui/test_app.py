@@ -19,7 +19,7 @@ HEAVY = ("torch", "onnxruntime", "kokoro", "misaki", "spacy", "faster_whisper")
 START = """
 import json, sys, time
 started = time.perf_counter()
-from studio.ui.app import run
+from studio.ui.shell.app import run
 code = run(sys.argv[1] or None, demo=not sys.argv[1], screenshot=sys.argv[2])
 print(json.dumps({
     "code": code,

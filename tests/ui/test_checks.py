@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from scripted_listener import ScriptedListener
 from studio.errors import MissingWeights
-from studio.ui.script_editor import CHECK, STATE_COLUMN
+from studio.ui.script.editor import CHECK, STATE_COLUMN
 from ui_helpers import badge
 
 

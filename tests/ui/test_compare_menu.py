@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_tools_menu_opens_the_comparison_on_the_open_project(studio):
-    from studio.ui.compare_window import CompareWindow
+    from studio.ui.compare.window import CompareWindow
 
     tools = next(a.menu() for a in studio.menuBar().actions() if a.text() == "&Tools")
     action = next(a for a in tools.actions() if a.text() == "&Compare Engines…")

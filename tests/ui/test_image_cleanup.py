@@ -12,7 +12,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from studio.jobs import imaging
-from studio.ui import image_panel, image_thumbs
+from studio.ui.images import panel as image_panel, thumbs as image_thumbs
 
 
 @pytest.fixture

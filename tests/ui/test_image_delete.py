@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from studio.project.images import IMAGE_TRASH, new_image_take
-from studio.ui import image_panel
-from studio.ui.image_thumbs import IN_USE_COLOUR, PIN_COLOUR
+from studio.ui.images import panel as image_panel
+from studio.ui.images.thumbs import IN_USE_COLOUR, PIN_COLOUR
 
 
 def _picture(project, scene_id, name, colour, created):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ui_helpers import FINAL_KEY, answer_confirm, route_final
-from studio.jobs.ledger import Ledger
+from studio.money.ledger import Ledger
 
 KEY = FINAL_KEY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from studio.errors import Cancelled, EngineError
-from studio.ui.jobs import QtJobs
+from studio.ui.shell.jobs import QtJobs
 
 
 def test_callbacks_run_on_the_ui_thread(qtbot):

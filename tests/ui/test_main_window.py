@@ -7,7 +7,7 @@ import threading
 from PySide6.QtCore import Qt
 
 from studio.project.project import Project
-from studio.ui import main_window
+from studio.ui.shell import main_window
 from ui_helpers import answer_next_dialog, scene_rows, type_into_inspector
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from models.test_pull import WEIGHTS, _hub_env, hub, store  # noqa: F401  (fixtures)
-from studio.ui.models_window import ModelsWindow, model_key, show_models
+from studio.ui.models.window import ModelsWindow, model_key, show_models
 from ui_helpers import answer_next_dialog
 
 
 @pytest.fixture
 def models(qapp, qtbot, store):  # noqa: F811
-    from studio.ui.jobs import QtJobs
+    from studio.ui.shell.jobs import QtJobs
 
     jobs = QtJobs()
     panel = ModelsWindow(store, jobs)
@@ -99,7 +99,7 @@ def test_tools_models_opens_one_window_on_the_registry_store(window):
 def test_a_loaded_model_shows_its_memory_and_unload_frees_it(models):
     import threading
 
-    from studio.engines import pool
+    from studio.models import pool
 
     class Loaded:
         label = "Tiny test voice"

@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.ui.plan_dialog import open_plan
+from studio.ui.plan.dialog import open_plan
 
 
 def open_demo(window, demo_copy):

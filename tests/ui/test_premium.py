@@ -11,10 +11,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui_helpers import FINAL_KEY, answer_confirm, route_final
-from studio.engines.prices import format_money
-from studio.jobs.ledger import Ledger
-from studio.ui import cost_panel
-from studio.ui.premium import FinalConfirmDialog
+from studio.money.prices import format_money
+from studio.money.ledger import Ledger
+from studio.ui.money import cost_panel
+from studio.ui.money.premium import FinalConfirmDialog
 from ui_helpers import badge
 
 KEY = FINAL_KEY

@@ -9,8 +9,8 @@ from PySide6.QtCore import QPoint
 
 from studio.render.captions import Cue
 from studio.render.timeline import PanZoom, layout
-from studio.ui.jobs import QtJobs
-from studio.ui.preview import AROUND, Preview
+from studio.ui.shell.jobs import QtJobs
+from studio.ui.timeline.preview import AROUND, Preview
 
 RED, BLUE, GREEN, YELLOW = (220, 30, 30), (30, 60, 220), (30, 180, 60), (240, 220, 40)
 VOICE = [("l1", "s1", "renders/a.wav", 3.0), ("l2", "s2", "renders/b.wav", 3.0)]  # s1 0–3.35, s2 3.35–6.35
@@ -119,7 +119,7 @@ def test_a_pan_edit_changes_what_the_preview_frames(qtbot, preview, folder):
 
 def test_the_preview_frames_a_pan_as_the_export_does(qtbot, preview, tmp_path):
     from studio.render.frames import FrameMaker
-    from studio.ui.preview import _rgb
+    from studio.ui.timeline.preview import _rgb
 
     x, y = np.meshgrid(np.linspace(0, 255, 1500), np.linspace(0, 255, 1000))
     Image.fromarray(np.dstack((x, y, 255 - x)).astype(np.uint8)).save(tmp_path / "ramp.png")

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from hosted.test_secrets import memory_keyring, no_keyring  # noqa: F401  (fixtures)
 from studio.engines import secrets
 from studio.project.manifest import Manifest
-from studio.ui.settings_dialog import STORED, ProjectSettingsDialog, open_settings
+from studio.ui.settings.dialog import STORED, ProjectSettingsDialog, open_settings
 
 KEY = "sk-test-Settings9fH2kLm4Qw8Rt6"
 

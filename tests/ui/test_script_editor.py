@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import Qt
 
-from studio.ui.script_editor import TREE_TEXT_LIMIT
+from studio.ui.script.editor import TREE_TEXT_LIMIT
 from ui_helpers import badge
 
 
@@ -77,7 +77,7 @@ def test_a_line_update_keeps_the_selection_and_the_scroll(window, tmp_path, qtbo
 
 
 def test_a_narrow_tree_gives_the_words_the_room(studio, qtbot):
-    from studio.ui.script_editor import SPEED_COLUMN, STATE_COLUMN, TEXT_COLUMN, VOICE_COLUMN
+    from studio.ui.script.editor import SPEED_COLUMN, STATE_COLUMN, TEXT_COLUMN, VOICE_COLUMN
 
     tree = studio.editor.tree
     studio.editor.setSizes([380, 900])
@@ -94,7 +94,7 @@ def test_a_narrow_tree_gives_the_words_the_room(studio, qtbot):
 def test_at_the_smallest_window_the_script_keeps_room_for_its_words(studio, qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.script_editor import TREE_MIN_WIDTH
+    from studio.ui.script.editor import TREE_MIN_WIDTH
 
     QApplication.processEvents()
     studio.resize(studio.minimumSizeHint().width(), studio.height())

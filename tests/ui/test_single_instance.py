@@ -1,4 +1,4 @@
-"""One studio per user: a second `studio FOLDER` hands the folder over and exits (studio/ui/single_instance.py)."""
+"""One studio per user: a second `studio FOLDER` hands the folder over and exits (studio/ui/shell/single_instance.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDir
 
-from studio.ui import dialogs
-from studio.ui.app import Windows
-from studio.ui.single_instance import SingleInstance, hand_over, server_name
+from studio.ui.shell import dialogs
+from studio.ui.shell.app import Windows
+from studio.ui.shell.single_instance import SingleInstance, hand_over, server_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ HAND_OVER = """
 import sys
 from PySide6.QtCore import QCoreApplication
 app = QCoreApplication([])
-from studio.ui.single_instance import hand_over
+from studio.ui.shell.single_instance import hand_over
 sys.exit(0 if hand_over(sys.argv[1], name=sys.argv[2]) else 3)
 """
 
@@ -60,7 +60,7 @@ def test_a_second_launch_hands_its_folder_over_and_exits_quickly(listening, demo
     windows, _instance = listening
     started = time.monotonic()
     # `studio FOLDER` in a fresh interpreter, as a creator's second launch (same user, same settings folder).
-    second = subprocess.Popen([sys.executable, "-m", "studio.cli", str(demo_copy)], cwd=ROOT,
+    second = subprocess.Popen([sys.executable, "-m", "studio.cli.command", str(demo_copy)], cwd=ROOT,
                               env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

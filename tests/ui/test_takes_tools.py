@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.ui import voice_tools
-from studio.ui.takes_list import TAKE_ID
+from studio.ui.voice import tools as voice_tools
+from studio.ui.script.takes_list import TAKE_ID
 from ui_helpers import badge
 
 

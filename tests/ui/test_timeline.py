@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from studio.render.from_project import TIMELINE_FILE, load_timeline
 from studio.render.timeline import PanZoom
-from studio.ui.timeline_view import LEFT
+from studio.ui.timeline.tracks import LEFT
 
 TINY = "# Opening\n\nOne short line.\n\nTwo words here.\n\n# Closing\n\nThe end of it.\n"
 
@@ -105,7 +105,7 @@ def test_space_plays_the_mix_and_the_playhead_moves(timeline_studio, qtbot):
 
 
 def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtbot, tmp_path):
-    from studio.ui.export_dialog import open_export
+    from studio.ui.timeline.export_dialog import open_export
 
     win = timeline_studio
     (win.project.folder / "script.md").write_text(TINY, encoding="utf-8")
@@ -130,7 +130,7 @@ def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtb
     assert dialog.start_button.isEnabled()
 
     # The same name again: the dialog asks first; saying no writes nothing.
-    from studio.ui.export_dialog import free_name
+    from studio.ui.timeline.export_dialog import free_name
 
     asked = []
     dialog.confirm_overwrite = lambda path: asked.append(path) or None
@@ -150,7 +150,7 @@ def test_export_dialog_exports_then_a_cancel_leaves_no_file(timeline_studio, qtb
 
 
 def test_export_dialog_names_lines_without_takes(window, demo_copy, qtbot):
-    from studio.ui.export_dialog import open_export
+    from studio.ui.timeline.export_dialog import open_export
 
     assert window.open_folder(demo_copy)
     dialog = open_export(window)
@@ -330,7 +330,7 @@ def test_screenshot_of_the_timeline_with_the_preview(timeline_studio, qtbot, art
 
 
 def test_export_dialog_offers_a_quick_look_and_names_the_file_for_it(window, demo_copy):
-    from studio.ui.export_dialog import open_export
+    from studio.ui.timeline.export_dialog import open_export
 
     assert window.open_folder(demo_copy)
     dialog = open_export(window)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.errors import MissingWeights
-from studio.ui.player import NO_DEVICE, NO_SOUND, Player, no_sound_sentence
+from studio.ui.voice.player import NO_DEVICE, NO_SOUND, Player, no_sound_sentence
 from ui_helpers import badge, type_into_inspector
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication
 
 from studio.project.takes import Take
-from studio.ui.takes_list import COLUMNS, TakesList
+from studio.ui.script.takes_list import COLUMNS, TakesList
 
 LAPTOP_WIDTH = 1366
 
@@ -42,7 +42,7 @@ class _Laptop:
 
 
 def test_the_window_opens_no_larger_than_the_screen_allows(qapp, settings, registry, monkeypatch):
-    from studio.ui.main_window import MainWindow
+    from studio.ui.shell.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "screen", lambda self: _Laptop())
     window = MainWindow(settings, registry, warm_up=False)
@@ -103,7 +103,7 @@ def test_captions_keep_the_script_words_when_the_check_misheard_them(window, dem
     # Preview and burned into the export with those words.
     import os
 
-    from studio.cli import render_project
+    from studio.cli.command import render_project
     from studio.engines.base import NullState
     from studio.jobs.selfcheck import check_take_job
     from studio.project.project import Project
@@ -127,7 +127,7 @@ def test_export_renders_the_missing_lines_from_the_dialog_and_keeps_its_buttons_
     from PySide6.QtCore import Qt
 
     from studio.render.from_project import lines_without_takes
-    from studio.ui.export_dialog import open_export
+    from studio.ui.timeline.export_dialog import open_export
 
     assert window.open_folder(demo_copy)
     qtbot.waitUntil(lambda: window.voice.ready, timeout=5000)
@@ -148,7 +148,7 @@ def test_export_renders_the_missing_lines_from_the_dialog_and_keeps_its_buttons_
 def test_a_progress_bar_that_says_something_is_tall_enough_to_read(studio, qtbot):
     # The theme made every bar 10 px high, so "Generating: step 3 of 20 (15%)" in the Images
     # dock, and the export's percentage, were cut to a sliver of their letters.
-    from studio.ui.export_dialog import open_export
+    from studio.ui.timeline.export_dialog import open_export
 
     bar = studio.images.progress
     bar.setFormat("Generating: step 3 of 20 (%p%)")

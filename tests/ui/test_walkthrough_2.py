@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from test_timeline import _click_clip, _drag
 from ui_helpers import type_into_inspector
 
-from studio.ui.timeline_view import stamp
+from studio.ui.timeline.tracks import stamp
 
 
 def test_edit_undo_acts_on_the_timeline_when_the_creator_was_working_there(timeline_studio, qtbot):

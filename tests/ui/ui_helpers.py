@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
-from studio.ui.script_editor import LINE_ID, STATE, STATE_COLUMN
+from studio.ui.script.editor import LINE_ID, STATE, STATE_COLUMN
 
 
 def answer_next_dialog(button_text: str, seen: list | None = None) -> None:
@@ -65,7 +65,7 @@ def route_final(project, monkeypatch, task: str, engine_id: str, settings: dict,
 
 def answer_confirm(button: str, seen: dict, screenshot=None) -> None:
     """Read the Render final confirm dialog as a creator would, then click `button` (Cancel or Render final)."""
-    from studio.ui.premium import FinalConfirmDialog
+    from studio.ui.money.premium import FinalConfirmDialog
 
     def answer():
         dialog = QApplication.activeModalWidget()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from studio.engines.base import Cost, ModelRef, RenderRequest
 from studio.engines.hosted.http import HostedClient, Retries, Timeouts
-from studio.engines.prices import PriceTable, Quote, Usage
+from studio.money.prices import PriceTable, Quote, Usage
 from studio.engines.secrets import ApiKey, env_names, get_key, require_key, service_name
 from studio.errors import EngineError
 

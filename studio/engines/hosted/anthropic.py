@@ -18,7 +18,7 @@ from studio.engines.hosted.http import HostedError
 from studio.engines.hosted.openai_chat import PlanningEngine, says_model_unknown
 from studio.engines.hosted.openai_compat import _json, _malformed
 from studio.engines.planning import Completion, PlanRequest
-from studio.engines.prices import Usage
+from studio.money.prices import Usage
 from studio.errors import EngineError
 
 ANTHROPIC_URL = "https://api.anthropic.com/v1"

@@ -15,7 +15,7 @@ from studio.engines.base import Audio, RenderRequest, TaskState
 from studio.engines.hosted import HostedSpeech
 from studio.engines.hosted.http import CancelledCall, HostedError
 from studio.engines.hosted.openai_compat import decode_audio
-from studio.engines.prices import Usage
+from studio.money.prices import Usage
 from studio.errors import EngineError
 
 ELEVENLABS_URL = "https://api.elevenlabs.io"

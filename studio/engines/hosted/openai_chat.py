@@ -21,7 +21,7 @@ from studio.engines.base import TaskState
 from studio.engines.hosted.http import HostedError, MalformedReply
 from studio.engines.hosted.openai_compat import OpenAICompatible, _json, _malformed
 from studio.engines.planning import Completion, PlanRequest
-from studio.engines.prices import Quote, Usage
+from studio.money.prices import Quote, Usage
 from studio.errors import EngineError
 
 

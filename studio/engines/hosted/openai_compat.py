@@ -22,7 +22,7 @@ from studio.engines.base import Audio, Cost, RenderRequest, TaskState
 from studio.engines.hosted import HostedEngine, HostedSpeech
 from studio.engines.hosted.http import MalformedReply, Reply
 from studio.engines.images import ImageRequest, Picture, as_rgb, image_digest, new_seed
-from studio.engines.prices import Quote, Usage
+from studio.money.prices import Quote, Usage
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, Word
 from studio.errors import EngineError
 
