@@ -1,4 +1,4 @@
-"""Atomic file writes and careful text reads.
+"""Atomic file writes, careful text reads and file checksums.
 
 Every file the studio writes goes through `atomic_write_bytes`: a temporary file
 in the same folder, flushed and fsynced, then renamed over the target. A crash at
@@ -7,6 +7,7 @@ any point leaves either the old file or the new one, never half of either.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -145,3 +146,12 @@ def decode_text(data: bytes, name: str = "the file") -> tuple[str, str]:
         "or Windows-1252). Save it as UTF-8 in your editor and open the folder again; "
         "nothing was changed."
     )
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """The sha256 of a file's bytes, read a block at a time (weights are gigabytes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()

@@ -20,6 +20,7 @@ from typing import Callable
 
 from studio.engines.base import NullState, TaskState
 from studio.errors import Cancelled, EngineError
+from studio.storage import sha256_file as _sha256
 
 Progress = Callable[[float, str], None]
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -203,9 +204,3 @@ def _call(entry, what: str, fn):
             "what arrived is kept and the download goes on from there.",
             detail=repr(exc),
         ) from None
-
-
-def _sha256(path: Path) -> str:
-    from studio.models.store import _sha256_file
-
-    return _sha256_file(path)

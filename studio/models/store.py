@@ -24,7 +24,7 @@ from typing import Callable
 
 from studio.models.bundled import BundledSources, assemble
 from studio.errors import EngineError, StorageError
-from studio.storage import atomic_write_bytes, atomic_write_json, read_json
+from studio.storage import atomic_write_bytes, atomic_write_json, read_json, sha256_file as _sha256_file
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "models.json"
 # Every model the engines know: voices and transcription, then the image models.
@@ -35,7 +35,6 @@ INDEX_SCHEMA = 1
 Progress = Callable[[float, str], None]
 
 _ASSEMBLY_LOCK = threading.Lock()  # two stores on one root must not assemble at once
-_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -422,11 +421,3 @@ def _fingerprint(files: dict[str, Path]) -> str:
             st = p.stat()
             lines.append(f"{key}|{p.name}|{st.st_size}|{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_BLOCK):
-            h.update(block)
-    return h.hexdigest()
