@@ -47,6 +47,11 @@ def check_cancelled(state: TaskState) -> None:
         raise Cancelled()
 
 
+def is_hosted(engine) -> bool:
+    """Whether renders of `engine` go over the network (and may cost money)."""
+    return not getattr(engine, "local", True) and hasattr(engine, "quote")
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     """Everything that decides what a speech render sounds like."""

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled
+from studio.engines.base import Audio, RenderRequest, SpeechEngine, TaskState, check_cancelled, is_hosted
 from studio.engines.lexicon import with_lexicon
 from studio.errors import Cancelled, EngineError, StudioError
-from studio.money.ledger import Budget, project_ledger, shared_budget
+from studio.money.ledger import Budget, Ledger, project_ledger, render_paid, shared_budget
+from studio.money.prices import money
 from studio.jobs.selfcheck import keep_engine_timings
+from studio.project.lock import render_lock
 from studio.project.paths import may_delete, refuse_studio_links
 from studio.storage import atomic_write_bytes
 from studio.project.takes import Take
@@ -121,8 +123,6 @@ class Voicing:
         return self._render(line_id, request, engine, state, "final")
 
     def _render(self, line_id: str, request: RenderRequest, engine, state: TaskState, tier: str) -> LineRender:
-        from studio.jobs.premium import render_recorded
-
         return render_recorded(
             self.ledger, self.budget, self.project.folder, self.project.takes, line_id, request, engine, state, tier
         )
@@ -222,6 +222,58 @@ def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> Re
     if getattr(engine, "accepts_pronunciation", False):
         request = with_lexicon(request, project.pronunciations_used(line_id))
     return request
+
+
+class _Watched:
+    """The engine, remembering the audio it returned: a cancel that lands after the reply
+    arrived must not hide a charge the provider already made."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.audio = None
+
+    def synthesize(self, request, state):
+        self.audio = self.engine.synthesize(request, state)
+        return self.audio
+
+
+def render_recorded(
+    ledger: Ledger, budget: Budget, folder, takes, line_id: str, request, engine, state, tier: str
+) -> LineRender:
+    """Worker side: render (or reuse) one line's take with `engine` and record it in the ledger.
+
+    This is the one way a voice render reaches the ledger. A local engine's render and
+    any cache hit are free and are recorded with their usage (so the Cost panel can say
+    what the drafts would have cost at a premium price). A hosted engine's render goes
+    through `render_paid`: the budget is checked, and the estimate held, before any
+    network traffic; what the provider charged is recorded even for a call that failed
+    or was cancelled."""
+    key = request.cache_key()
+    # Held while this request renders: another process (or thread) wanting the same audio
+    # waits, then finds the file on disk instead of rendering, and paying for, it again.
+    with render_lock(folder, key, getattr(state, "is_cancelled", None)):
+        if not is_hosted(engine) or takes.find_by_key(key) is not None or finished_file(folder, key) is not None:
+            result = render_speech(folder, takes, line_id, request, engine, state, tier=tier)
+            ledger.record_render(request, tier=tier, seconds=result.seconds, cached=result.cached, ref=line_id)
+            return result
+        return _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier)
+
+
+def _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier) -> LineRender:
+    quote = engine.quote(request)
+    watched = _Watched(engine)
+
+    def work():
+        try:
+            result = render_speech(folder, takes, line_id, request, watched, state, tier=tier)
+        except Cancelled as exc:
+            if watched.audio is not None and not hasattr(exc, "charged"):
+                exc.charged = money(watched.audio.info.get("charged", quote.money))
+            raise
+        result.info = dict(watched.audio.info) if watched.audio is not None else {}
+        return result
+
+    return render_paid(ledger, budget, engine, request, work, tier=tier, ref=line_id, quote=quote)
 
 
 def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: SpeechEngine, state: TaskState, tier: str = "draft") -> LineRender:

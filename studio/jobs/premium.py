@@ -1,81 +1,22 @@
-"""Final (premium) renders and the ledger line of every voice render.
+"""Final (premium) renders: what they would cost before anything is sent.
 
-`render_recorded` is the one way a voice render reaches the ledger. A local engine's
-render and any cache hit are free and are recorded with their usage (so the Cost
-panel can say what the drafts would have cost at a premium price). A hosted
-engine's render goes through `render_paid`: the budget is checked, and the estimate
-held, before any network traffic; what the provider charged is recorded even for a
-call that failed or was cancelled. `quote_final` is what a confirm dialog (or
-`studio render --final`) shows before asking: engine, estimated cost, budget left.
+`quote_final` is what a confirm dialog (or `studio render --final`) shows before
+asking: engine, estimated cost, budget left. Every voice render, draft or final,
+reaches the ledger through `pipeline.render_recorded` (importable from here too):
+a hosted engine's render goes through `render_paid`, so the budget is checked, and
+the estimate held, before any network traffic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from studio.engines.base import is_hosted
+from studio.jobs.pipeline import Voicing, finished_file, render_recorded
 from studio.money.prices import format_money, money
-from studio.errors import Cancelled
-from studio.money.ledger import Budget, Ledger, render_paid
-from studio.project.lock import render_lock
 
-if TYPE_CHECKING:
-    from studio.jobs.pipeline import LineRender, Voicing
-
-
-def is_hosted(engine) -> bool:
-    """Whether renders of `engine` go over the network (and may cost money)."""
-    return not getattr(engine, "local", True) and hasattr(engine, "quote")
-
-
-class _Watched:
-    """The engine, remembering the audio it returned: a cancel that lands after the reply
-    arrived must not hide a charge the provider already made."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.audio = None
-
-    def synthesize(self, request, state):
-        self.audio = self.engine.synthesize(request, state)
-        return self.audio
-
-
-def render_recorded(
-    ledger: Ledger, budget: Budget, folder, takes, line_id: str, request, engine, state, tier: str
-) -> "LineRender":
-    """Worker side: render (or reuse) one line's take with `engine` and record it in the ledger."""
-    from studio.jobs.pipeline import finished_file, render_speech
-
-    key = request.cache_key()
-    # Held while this request renders: another process (or thread) wanting the same audio
-    # waits, then finds the file on disk instead of rendering, and paying for, it again.
-    with render_lock(folder, key, getattr(state, "is_cancelled", None)):
-        if not is_hosted(engine) or takes.find_by_key(key) is not None or finished_file(folder, key) is not None:
-            result = render_speech(folder, takes, line_id, request, engine, state, tier=tier)
-            ledger.record_render(request, tier=tier, seconds=result.seconds, cached=result.cached, ref=line_id)
-            return result
-        return _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier)
-
-
-def _render_hosted(ledger, budget, folder, takes, line_id, request, engine, state, tier) -> "LineRender":
-    from studio.jobs.pipeline import render_speech
-
-    quote = engine.quote(request)
-    watched = _Watched(engine)
-
-    def work():
-        try:
-            result = render_speech(folder, takes, line_id, request, watched, state, tier=tier)
-        except Cancelled as exc:
-            if watched.audio is not None and not hasattr(exc, "charged"):
-                exc.charged = money(watched.audio.info.get("charged", quote.money))
-            raise
-        result.info = dict(watched.audio.info) if watched.audio is not None else {}
-        return result
-
-    return render_paid(ledger, budget, engine, request, work, tier=tier, ref=line_id, quote=quote)
+__all__ = ["FinalQuote", "is_hosted", "quote_final", "render_recorded"]
 
 
 @dataclass(frozen=True)
@@ -110,9 +51,8 @@ class FinalQuote:
         )
 
 
-def quote_final(voicing: "Voicing", line_ids: list[str]) -> FinalQuote:
+def quote_final(voicing: Voicing, line_ids: list[str]) -> FinalQuote:
     """Price a final render of `line_ids` without sending anything (cached takes are free)."""
-    from studio.jobs.pipeline import finished_file
 
     engine = voicing.final_engine()
     total, send, cached = Decimal(0), [], []

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.engines.base import TaskState
+from studio.engines.base import TaskState, is_hosted
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, TranscriptionEngine, Word
 from studio.errors import EngineError, StorageError
 from studio.jobs.check import CheckResult, check_take
 from studio.money.ledger import Budget, render_paid, shared_budget
-from studio.jobs.premium import is_hosted
 from studio.project.checks import TakeCheck, write_check
 from studio.project.leftovers import TIMINGS_DIR
 from studio.project.paths import inside_project
