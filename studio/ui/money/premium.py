@@ -29,7 +29,6 @@ from studio.money.prices import format_money
 from studio.errors import StudioError
 from studio.jobs.premium import FinalQuote, is_hosted, quote_final
 from studio.ui.shell import theme
-from studio.ui.script.editor import LINE_ID
 
 FINAL_KEY = "final:"
 # The amounts "don't ask again under" offers first: the next one above the price.
@@ -278,8 +277,7 @@ class FinalRender(QObject):
 
     def _context_menu(self, pos) -> None:
         tree = self.window.editor.tree
-        item = tree.itemAt(pos)
-        line_id = item.data(0, LINE_ID) if item is not None else None
+        line_id = self.window.editor.line_at(pos)
         if line_id is None:
             return
         self.window.editor.select_line(line_id)

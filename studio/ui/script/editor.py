@@ -269,6 +269,11 @@ class ScriptEditor(QSplitter):
         item = self.tree.currentItem()
         return item.data(0, LINE_ID) if item is not None else None
 
+    def line_at(self, pos) -> str | None:
+        """The line under `pos` (a point of the tree's viewport), or None (a scene, nothing)."""
+        item = self.tree.itemAt(pos)
+        return item.data(0, LINE_ID) if item is not None else None
+
     def select_line(self, line_id: str) -> None:
         item = self._items.get(line_id)
         if item is not None:
