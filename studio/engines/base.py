@@ -14,37 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from studio.errors import Cancelled
+from studio.progress import NullState, TaskState, check_cancelled  # noqa: F401 (engines and plugins import them from here)
 
 CACHE_KEY_VERSION = 1
-
-
-class TaskState(Protocol):
-    """The handle a long-running function gets: progress out, cancellation in.
-
-    A state may also have `partial(samples, sample_rate)`: a speech engine that renders
-    piece by piece then hands over each finished piece (streaming preview). It is
-    optional; engines look for it with getattr and go on without it.
-    """
-
-    def set_progress(self, fraction: float, message: str = "") -> None: ...
-
-    def is_cancelled(self) -> bool: ...
-
-
-class NullState:
-    """A state for calls nobody watches and nobody cancels (tests, scripts)."""
-
-    def set_progress(self, fraction: float, message: str = "") -> None:
-        pass
-
-    def is_cancelled(self) -> bool:
-        return False
-
-
-def check_cancelled(state: TaskState) -> None:
-    if state.is_cancelled():
-        raise Cancelled()
 
 
 def is_hosted(engine) -> bool:

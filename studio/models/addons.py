@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from studio import __version__
-from studio.engines.base import NullState
+from studio.progress import NullState
 from studio.errors import Cancelled, StudioError
 from studio.pins import pins
 from studio.storage import atomic_write_json, atomic_write_text, read_json

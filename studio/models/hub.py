@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from studio.engines.base import NullState, TaskState
+from studio.progress import NullState, TaskState
 from studio.errors import Cancelled, EngineError
 from studio.storage import sha256_file as _sha256
 
