@@ -58,6 +58,20 @@ def test_import_linter_contracts_hold():
     assert f"Contracts: {declared} kept, 0 broken" in result.stdout
 
 
+def test_every_room_opens_with_a_paragraph_saying_what_lives_there():
+    bare = [
+        str(init.relative_to(STUDIO.parent))
+        for init in sorted(STUDIO.rglob("__init__.py"))
+        if len(ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or "") < 80
+    ]
+    assert bare == []
+
+
+def test_every_qt_module_lives_in_a_ui_sub_room():
+    loose = sorted(p.name for p in (STUDIO / "ui").glob("*.py") if p.name != "__init__.py")
+    assert loose == [], "choose a sub-room of studio/ui/ for " + ", ".join(loose)
+
+
 def test_the_headless_core_loads_without_qt_or_model_libraries():
     code = (
         "import sys, studio.cli.command, studio.cli.doctor, studio.jobs.pipeline, studio.jobs.runner,"
