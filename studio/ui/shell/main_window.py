@@ -1,27 +1,29 @@
-"""The studio's window: menus, the script editor, the status bar, and the project's life.
+"""The studio's window: it assembles the panels (script, voice, images, timeline,
+money) under the menus and above the status bar, and keeps them in step.
 
-It opens and closes projects, asks the questions that need asking (which script,
-recover, unsaved edits, a file changed elsewhere), saves and autosaves, and shows
-every StudioError as its sentence. Speech goes through `VoiceControl`; nothing here
-renders or blocks.
+The project's life (open, recover, close, save, autosave, edits made in another
+editor) is in `project_life.py`, what the menu actions do in `actions.py`; both are
+mixed into `MainWindow`. Every StudioError is shown as its sentence. Speech goes
+through `VoiceControl`; nothing here renders or blocks.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from studio.demo import demo_folder
 from studio.errors import StudioError
-from studio.project.project import Project, ScriptChoiceNeeded
+from studio.project.project import Project
 from studio.ui.shell import dialogs
 from studio.ui.images.panel import install_image_panel
 from studio.ui.shell.jobs import QtJobs
+from studio.ui.shell.actions import WindowActions
 from studio.ui.shell.menus import add_go_to, build_menus
+from studio.ui.shell.project_life import ProjectLife
 from studio.ui.voice.player import Player
 from studio.ui.money.premium import FinalRender
 from studio.ui.script.editor import ScriptEditor
@@ -38,7 +40,9 @@ APP_NAME = "Stitch Studio"
 AUTOSAVE_AFTER_EDIT_MS = 3000  # the recovery copy follows the typing this closely
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectLife, WindowActions, QMainWindow):
+    """The window: it assembles the panels and keeps the title, pages and actions in step."""
+
     def __init__(self, settings, registry, *, warm_up: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
@@ -138,100 +142,6 @@ class MainWindow(QMainWindow):
             return
         self.open_folder(folder)
 
-    def open_folder(self, folder) -> bool:
-        """Open a folder as the project; False if the creator cancelled or it failed."""
-        folder = Path(folder)
-        if self.project is not None and Path(self.project.folder).resolve() == folder.resolve():
-            return True
-        if not self.close_project():
-            return False
-        try:
-            project = self._open(folder)
-        except StudioError as exc:
-            self._problem(exc)
-            return False
-        if project is None:
-            return False
-        self._offer_recovery(project)
-        self._bind(project)
-        try:
-            self.settings.add_recent(project.folder)
-            self.settings.save()
-        except StudioError as exc:
-            self.say(exc.message)
-        return True
-
-    def _open(self, folder: Path) -> Project | None:
-        try:
-            return Project.open(folder)
-        except ScriptChoiceNeeded as choice:
-            script = dialogs.choose_script(self, folder.name, [str(c) for c in choice.candidates])
-            return Project.open(folder, script=script) if script else None
-
-    def _offer_recovery(self, project: Project) -> None:
-        recovery = project.recovery()
-        if not recovery:
-            return
-        try:
-            if dialogs.ask_recover(self, _when(recovery)):
-                project.restore_recovery()
-                self.say("Your unsaved work was recovered. Save to keep it.")
-            else:
-                project.discard_recovery()
-        except StudioError as exc:
-            self._problem(exc)
-
-    def _bind(self, project: Project) -> None:
-        self.project = project
-        self.voice.bind(project)
-        self.editor.set_project(project)
-        self.images.bind(project)
-        self.timeline.bind(project)
-        self._unsubscribe = project.subscribe(self._project_changed)
-        self.script_watch.watch(project.script_path)
-        self.autosave_timer.start()
-        self.status.engine.setText("Voice engine starting…")
-        self._show_project_state()
-        self.say(f"Opened {Path(project.folder).name}.")
-        if self._warm_up_on_open:
-            self.voice.warm_up()
-
-    def close_project(self) -> bool:
-        """Close the open project, asking about unsaved edits; False if the creator cancelled."""
-        project = self.project
-        if project is None:
-            return True
-        self.editor.inspector.flush()
-        if project.dirty:
-            answer = dialogs.ask_unsaved(self, project.title)
-            if answer == "cancel":
-                return False
-            if answer == "save":
-                try:
-                    project.save()
-                except StudioError as exc:
-                    self._problem(exc)
-                    return False
-        self.player.stop()
-        self.voice.bind(None)
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self.editor.set_project(None)
-        self.images.bind(None)
-        self.timeline.bind(None)
-        self.conflict_bar.hide()
-        self.autosave_timer.stop()
-        self.autosave_soon.stop()
-        self.script_watch.clear()
-        self.project = None
-        try:
-            project.close()
-        except StudioError as exc:
-            self.say(exc.message)
-        self._show_project_state()
-        return True
-
     def closeEvent(self, event) -> None:
         if not self.close_project():
             event.ignore()
@@ -254,158 +164,13 @@ class MainWindow(QMainWindow):
         except Exception:  # unloading is best effort on the way out
             log.exception("unloading engines failed")
 
-    # -- saving ----------------------------------------------------------------------------
-    def save(self) -> bool:
-        if self.project is None:
-            return False
-        self.editor.inspector.flush()
-        try:
-            self.project.save()
-        except StudioError as exc:
-            self._problem(exc)
-            return False
-        self.say(f"Saved {Path(self.project.folder).name}.")
-        return True
-
-    def autosave(self) -> None:
-        if self.project is None:
-            return
-        self.editor.inspector.flush()
-        if not self.project.dirty:
-            return
-        try:
-            self.project.autosave()
-        except StudioError as exc:
-            self.say(exc.message)
-
-    # -- edits ---------------------------------------------------------------------------
-    def _edit(self, change, *args):
-        if self.project is None:
-            return None
-        self.editor.inspector.flush()
-        try:
-            return change(*args)
-        except StudioError as exc:
-            self.say(exc.message)
-            return None
-
-    def undo(self) -> None:
-        if self.timeline.focused:  # the tracks have their own undo (moves, trims, locks, gaps)
-            self.timeline.undo()
-            return
-        if self.project is not None:
-            self.editor.inspector.flush()
-            if self.project.can_undo:
-                self._edit(self.project.undo)
-
-    def redo(self) -> None:
-        if self.timeline.focused:
-            self.timeline.redo()
-            return
-        if self.project is not None:
-            self.editor.inspector.flush()
-            if self.project.can_redo:
-                self._edit(self.project.redo)
-
-    def new_line(self) -> None:
-        if self.project is None:
-            return
-        current = self.editor.current_line()
-        lines = self.project.lines
-        after = current or (lines[-1].id if lines else None)
-        scene = None if after else (self.project.scenes[0].id if self.project.scenes else None)
-        line_id = self._edit(self.project.insert_line, after, "", scene)
-        if line_id:
-            self.editor.select_line(line_id)
-            self.editor.inspector.focus_text()
-
-    def new_scene(self) -> None:
-        if self.project is None:
-            return
-        title, ok = QInputDialog.getText(self, "New scene", "Title of the new scene:", text="New scene")
-        if not ok or not title.strip():
-            return
-        current = self.editor.current_line()
-        after_scene = self.project.line(current).scene_id if current else None
-        scene_id = self._edit(self.project.add_scene, title.strip(), after_scene)
-        if scene_id:
-            line_id = self._edit(self.project.insert_line, None, "", scene_id)
-            if line_id:
-                self.editor.select_line(line_id)
-                self.editor.inspector.focus_text()
-
-    def delete_line(self) -> None:
-        current = self.editor.current_line()
-        if current is not None:
-            self.voice.stop(current)
-            self._edit(self.project.delete_line, current)
-
-    # -- voice ---------------------------------------------------------------------------
-    def play_line(self) -> None:
-        self.editor.inspector.play()
-
-    def stop(self) -> None:
-        """Stop playback and cancel every render (Esc)."""
-        self.editor.inspector.drop_pending_preview()
-        self.voice.stop()
-        self.final.cancel_all()
-        self.images.cancel()
-        self.timeline.stop()
-
-    def render_all(self) -> None:
-        if self.project is not None:
-            self.editor.inspector.flush()
-            count = self.voice.render_all()
-            if count:
-                self.say(f"Rendering {count} line{'s' if count != 1 else ''}…")
-
     # -- the script file on disk ---------------------------------------------------------
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.ActivationChange and self.isActiveWindow():
             self.script_watch.check_soon()  # back from another editor
 
-    def check_disk(self) -> str | None:
-        """Pick up an edit made to the script in another editor."""
-        if self.project is None or self.conflict_bar.isVisible():
-            return None
-        self.editor.inspector.flush()
-        try:
-            outcome = self.project.reload_if_changed()
-        except StudioError as exc:
-            self.say(exc.message)
-            return None
-        script = self.project.script_path.name
-        if outcome == "reloaded":
-            self.say(f"{script} was changed in another editor: the studio loaded it, your takes are kept.")
-        elif outcome == "conflict":
-            self.conflict_bar.ask(script)
-        return outcome
-
-    def _keep_mine(self) -> None:
-        if self.project is not None:
-            self.project.keep_mine()
-            self.say(f"Your version is kept: saving will replace {self.project.script_path.name}.")
-
-    def _load_file_version(self) -> None:
-        if self.project is None:
-            return
-        try:
-            self.project.reload_from_disk()
-        except StudioError as exc:
-            self._problem(exc)
-            return
-        self.say(f"Loaded {self.project.script_path.name} as it is on disk.")
-
     # -- keeping the window in step ----------------------------------------------------
-    def _project_changed(self, _event: str, _line_id) -> None:
-        self._show_project_state()
-        self._edited()
-
-    def _edited(self) -> None:
-        if self.project is not None:
-            self.autosave_soon.start()
-
     def _show_project_state(self) -> None:
         project = self.project
         if project is None:
@@ -447,10 +212,3 @@ class MainWindow(QMainWindow):
         if self.status.message.text().startswith("Starting the voice engine"):
             self.say("")
 
-
-def _when(recovery) -> str:
-    """'14:03': when the unsaved work was autosaved, in the creator's local time."""
-    try:
-        return datetime.fromisoformat(recovery.saved_at).astimezone().strftime("%H:%M")
-    except (AttributeError, TypeError, ValueError):
-        return "your last session"
