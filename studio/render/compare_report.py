@@ -11,13 +11,9 @@ they chose (revealed), and a pick made blind says so.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from studio.money.prices import format_money, money
 from studio.storage import atomic_write_text
-
-if TYPE_CHECKING:
-    from studio.render.compare import Comparison
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d1d1f;padding:0 1em}

@@ -30,6 +30,7 @@ from studio.render import ffmpeg
 from studio.render.audio import SAMPLE_RATE, loudness_target, master, mix, wav_bytes
 from studio.render.errors import ExportFailed, MediaError
 from studio.render.frames import FrameMaker, opencv_on_one_thread
+from studio.render.pump import Scaled as _Scaled, next_item as _next, produce as _produce, widen_pipe as _widen_pipe
 from studio.render.timeline import Timeline
 
 
@@ -413,47 +414,6 @@ class _Sound:
             self._read_end = None
 
 
-def _widen_pipe(pipe) -> None:
-    """Linux: a 1 MiB pipe instead of 64 KiB, so a frame crosses in 3 writes rather than 48."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (ImportError, OSError):
-        pass
-
-
-def _next(items: queue.Queue, stop: threading.Event, state: TaskState | None = None):
-    """The next item, waiting in short steps so that a cancel (writer) or a stop (producer) is felt at once."""
-    while True:
-        if state is not None:
-            check_cancelled(state)
-        elif stop.is_set():
-            return None
-        try:
-            item = items.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-
-def _produce(maker: FrameMaker, ready: queue.Queue, free: queue.Queue, stop: threading.Event,
-             frames: range | None = None) -> None:
-    """Producer thread: make every frame (or those of `frames`) in order; an error travels to the writer
-    through `ready`."""
-    try:
-        for i in (range(maker.count) if frames is None else frames):
-            buffer = _next(free, stop)
-            if buffer is None:
-                return
-            maker.make(i, buffer)
-            ready.put(buffer)
-    except BaseException as exc:  # raised again by the writer, on the caller's thread
-        ready.put(exc)
-
-
 def _ffmpeg_failed(process: subprocess.Popen, errors, out_path: Path) -> ExportFailed:
     try:
         process.wait(timeout=10)
@@ -483,19 +443,6 @@ class _CancelOnly:
 
     def is_cancelled(self) -> bool:
         return self.abandoned.is_set() or self.state.is_cancelled()
-
-
-class _Scaled:
-    """A state that maps a step's own 0..1 progress into [low, high] of the whole export."""
-
-    def __init__(self, state: TaskState, low: float, high: float):
-        self.state, self.low, self.high = state, low, high
-
-    def set_progress(self, fraction: float, message: str = "") -> None:
-        self.state.set_progress(self.low + (self.high - self.low) * fraction, message)
-
-    def is_cancelled(self) -> bool:
-        return self.state.is_cancelled()
 
 
 __all__ = ["CAPTION_MODES", "PRESETS", "QUALITIES", "export_file_name", "with_quality", "ExportResult", "Preset", "export", "video_encoder_args"]

@@ -63,7 +63,7 @@ def encode_segments(maker: FrameMaker, encoder_args: list[str], settings: dict, 
                     out_path: Path, state: TaskState, cache: Path | None = None) -> tuple[list[Path], int]:
     """Each segment's video, from the cache where it is whole there, else encoded into it.
     Returns (the files in order, how many segments were encoded)."""
-    from studio.render.export import _Scaled
+    from studio.render.pump import Scaled as _Scaled
 
     cache = Path(cache) if cache is not None else cache_folder(project_folder)
     try:
@@ -88,7 +88,7 @@ def encode_segments(maker: FrameMaker, encoder_args: list[str], settings: dict, 
 
 def _encode_one(maker: FrameMaker, segment: Segment, encoder_args: list[str], cache: Path, name: str,
                 out_path: Path, state: TaskState, done: int = 0, total: int = 0) -> Path:
-    from studio.render.export import _next, _produce, _widen_pipe  # the full export's frame pump
+    from studio.render.pump import next_item as _next, produce as _produce, widen_pipe as _widen_pipe  # the full export's frame pump
 
     final = cache / f"{name}.mp4"
     partial = ffmpeg.partial_path(final)
