@@ -11,6 +11,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from studio.project.shapes import take_problem, takes_shape
 from studio.project.storage import atomic_write_json, read_json
 
 TAKES_FILE = Path(".stitch") / "takes.json"
@@ -66,16 +67,22 @@ class TakeStore:
         self.folder = Path(folder)
         self._path = self.folder / TAKES_FILE
         self._lock = threading.Lock()
-        data = read_json(self._path, default={})
-        records = data.get("takes", []) if isinstance(data, dict) else []
+        # A file of the wrong shape is refused with a sentence, never counted as empty.
+        data = read_json(self._path, default={"takes": []}, shape=takes_shape)
         self._takes: list[Take] = []
         self._by_id: dict[str, Take] = {}
         self._by_line: dict[str, list[Take]] = {}
-        for record in records:
-            if isinstance(record, dict) and record.get("id"):
+        # Records this studio cannot use (damaged by hand, or from another version) are kept
+        # verbatim in every rewrite, so nothing in the file is lost.
+        self._unread: list = []
+        for record in data["takes"]:
+            if take_problem(record) is None:
                 self._index(Take.from_dict(record))
+            else:
+                self._unread.append(record)
+        self.notices = [unread_notice(self._unread, TAKES_FILE.as_posix(), take_problem)] if self._unread else []
         # A newer studio's extra top-level keys survive our rewrites of the file.
-        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")} if isinstance(data, dict) else {}
+        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")}
 
     def add(self, take: Take) -> None:
         with self._lock:
@@ -131,5 +138,15 @@ class TakeStore:
     def _write(self, takes: list[Take]) -> None:
         atomic_write_json(
             self._path,
-            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes]},
+            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes] + self._unread},
         )
+
+
+def unread_notice(records: list, name: str, problem) -> str:
+    """One sentence for the records of `name` the studio set aside (and keeps as they are)."""
+    count = len(records)
+    first = problem(records[0]) or "it cannot be read"
+    what = "1 record" if count == 1 else f"{count:,} records"
+    return (f"{what} in {name} could not be used ({'the first: ' if count > 1 else ''}{first}); "
+            f"{'it is' if count == 1 else 'they are'} kept in the file as {'it is' if count == 1 else 'they are'}. "
+            "Fix it in a text editor to bring that take back.")

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from studio.errors import ProjectError
 from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, free_take_leftovers
 from studio.project.lines import NO_SETTINGS
+from studio.project.shapes import take_problem, trash_shape
 from studio.project.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
@@ -32,16 +33,20 @@ class TakeBin:
     made it and no live take still uses it; takes deleted together that share a file share
     its name in the bin, so any of them brings it back."""
 
-    def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool]):
+    def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool],
+                 problem: Callable[[dict], str | None] = take_problem):
         self.folder = Path(folder)
         self._dir = self.folder / directory
         self._owned = owned
-        data = read_json(self._dir / BIN_FILE, default={})
+        # A file of the wrong shape is refused with a sentence, never counted as empty.
+        data = read_json(self._dir / BIN_FILE, default={"takes": []}, shape=trash_shape)
         self._items: dict[str, tuple[Any, str | None]] = {}
-        for item in (data.get("takes") or []) if isinstance(data, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id"):
-                name = item.get("file")
-                self._items[item["take"]["id"]] = (record(item["take"]), name if isinstance(name, str) else None)
+        self._unread: list = []  # entries this studio cannot use, kept verbatim in every rewrite
+        for item in data["takes"]:
+            if problem(item["take"]) is None:
+                self._items[item["take"]["id"]] = (record(item["take"]), item.get("file"))
+            else:
+                self._unread.append(item)
 
     def ids(self) -> frozenset[str]:
         return frozenset(self._items)
@@ -117,7 +122,7 @@ class TakeBin:
     def _write(self) -> None:
         atomic_write_json(self._dir / BIN_FILE, {
             "schema": 1,
-            "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()],
+            "takes": [{"take": take.to_dict(), "file": name} for take, name in self._items.values()] + self._unread,
         })
 
 
