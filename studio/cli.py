@@ -147,6 +147,8 @@ def render_project(folder: Path, *, as_json: bool = False, script: str | None = 
 
     out = out or sys.stdout
     project = Project.open(folder, script=script)
+    for notice in project.notices:
+        print(f"studio: {notice}", file=sys.stderr)
     voicing = Voicing(project, registry or EngineRegistry())
     lines = project.lines
     started = time.perf_counter()

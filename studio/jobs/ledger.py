@@ -220,7 +220,7 @@ class Ledger:
                 continue
             try:
                 entry = Entry.from_dict(json.loads(raw))
-            except (ValueError, TypeError, ArithmeticError):
+            except (ValueError, TypeError, ArithmeticError, RecursionError):
                 self.damaged += 1
                 continue
             self._entries.append(entry)

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 
 DEFAULT_TTS_ENGINE = "kokoro-onnx"
 RENDERS = "renders"
+# A line longer than this is refused for rendering: about three minutes of speech, more than
+# any narration paragraph, and a sign of a pasted file rather than a line.
+MAX_LINE_CHARS = 2000
+# A "word" longer than this is no word an engine can say (the longest English word has 45).
+MAX_WORD_CHARS = 100
 
 
 @dataclass
@@ -147,11 +152,27 @@ def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> Re
     text = project.line(line_id).text.strip()
     if not text:
         raise EngineError("This line is empty: write something to hear it.")
+    check_speakable(text)
     voice = project.voice_spec_of(line_id) or engine.default_voice()
     request = engine.request(text, voice, project.speed_of(line_id))
     if getattr(engine, "accepts_pronunciation", False):
         request = with_lexicon(request, project.pronunciations_used(line_id))
     return request
+
+
+def check_speakable(text: str) -> None:
+    """Refuse, with a sentence, a line no engine should be asked to say."""
+    if len(text) > MAX_LINE_CHARS:
+        raise EngineError(
+            f"This line is {len(text):,} characters long; a line is rendered only up to "
+            f"{MAX_LINE_CHARS:,} characters. Split it into shorter paragraphs (a blank line between them)."
+        )
+    longest = max((len(word) for word in text.split()), default=0)
+    if longest > MAX_WORD_CHARS:
+        raise EngineError(
+            f"This line holds a word of {longest:,} characters; words are rendered only up to "
+            f"{MAX_WORD_CHARS} characters. Put spaces in it, or write it the way it should be said."
+        )
 
 
 def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: SpeechEngine, state: TaskState, tier: str = "draft") -> LineRender:

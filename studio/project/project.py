@@ -139,6 +139,8 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
                                                       project.notices)
         session.write_lock(folder)
         clear_stale_previews(folder, STALE_PREVIEW_S if other_session else 0.0)  # pieces no render will finish
+        for notice in project.notices:
+            log.warning("%s", notice)
         return project
 
     # ---- reading -----------------------------------------------------------------------

@@ -7,12 +7,13 @@ exists, so a crash never loses a render that finished.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from studio.project.shapes import take_problem, takes_shape
-from studio.project.storage import atomic_write_json, read_json
+from studio.project.storage import atomic_write_bytes, read_json
 
 TAKES_FILE = Path(".stitch") / "takes.json"
 TAKES_SCHEMA = 1
@@ -83,6 +84,9 @@ class TakeStore:
         self.notices = [unread_notice(self._unread, TAKES_FILE.as_posix(), take_problem)] if self._unread else []
         # A newer studio's extra top-level keys survive our rewrites of the file.
         self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")}
+        # Each record's JSON, made once: the file is rewritten whole on every new take, and
+        # encoding thousands of records again each time made long scripts slow.
+        self._encoded: dict[int, tuple[Take, str]] = {}
 
     def add(self, take: Take) -> None:
         with self._lock:
@@ -136,10 +140,23 @@ class TakeStore:
         self._by_line.setdefault(take.line_id, []).append(take)
 
     def _write(self, takes: list[Take]) -> None:
-        atomic_write_json(
-            self._path,
-            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes] + self._unread},
-        )
+        records = [self._encode(take) for take in takes] + [_dumps(record) for record in self._unread]
+        head = "".join(f" {_dumps(k)}: {_dumps(v)},\n" for k, v in {"schema": TAKES_SCHEMA, **self._extra}.items())
+        body = ",\n".join(f"  {r}" for r in records)
+        text = f'{{\n{head} "takes": [' + (f"\n{body}\n ]" if records else "]") + "\n}\n"
+        atomic_write_bytes(self._path, text.encode("utf-8"))
+        alive = {id(take) for take in takes}
+        self._encoded = {key: value for key, value in self._encoded.items() if key in alive}
+
+    def _encode(self, take: Take) -> str:
+        known = self._encoded.get(id(take))
+        if known is None or known[0] is not take:
+            known = self._encoded[id(take)] = (take, _dumps(take.to_dict()))
+        return known[1]
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def unread_notice(records: list, name: str, problem) -> str:
