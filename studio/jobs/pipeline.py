@@ -185,12 +185,29 @@ def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: S
     started = time.perf_counter()
     audio = engine.synthesize(request, state)
     check_cancelled(state)
+    check_take_audio(audio, getattr(engine, "label", request.engine))
     relative = f"{RENDERS}/{key[:20]}.wav"
     atomic_write_bytes(folder / relative, encode_wav(audio))
     keep_engine_timings(folder, key, audio.info)
     seconds = time.perf_counter() - started
     take = _record(line_id, request, relative, audio.duration, audio.sample_rate, audio.info.get("g2p", request.g2p), seconds, tier)
     return LineRender(line_id, request, take, cached=False, seconds=seconds)
+
+
+def check_take_audio(audio: Audio, label: str) -> None:
+    """Refuse audio no take should be made of (every engine's, before it is saved)."""
+    samples = np.asarray(audio.samples)
+    rate = audio.sample_rate
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or not 4000 <= rate <= 384000:
+        problem = f"a sample rate of {rate}"
+    elif samples.size == 0:
+        problem = "no audio"
+    elif not np.isfinite(samples).all():
+        problem = "samples that are not numbers"
+    else:
+        return
+    raise EngineError(f"{label} gave back {problem}, so no take was saved. Render the line again; "
+                      "if it happens again, pick another voice engine.")
 
 
 def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, seconds, tier="draft") -> Take:

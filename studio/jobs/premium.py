@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from studio.engines.prices import format_money, money
-from studio.errors import Cancelled
 from studio.jobs.ledger import Budget, Ledger, render_paid
 
 if TYPE_CHECKING:
@@ -58,9 +57,12 @@ def render_recorded(
     def work():
         try:
             result = render_speech(folder, takes, line_id, request, watched, state, tier=tier)
-        except Cancelled as exc:
+        except BaseException as exc:
+            # The reply arrived (and was billed), but no take came of it: a cancel that landed
+            # late, audio refused by the checks, a full disk. The ledger must still say so.
             if watched.audio is not None and not hasattr(exc, "charged"):
                 exc.charged = money(watched.audio.info.get("charged", quote.money))
+                exc.charge_source = watched.audio.info.get("charge_source", "provider")
             raise
         result.info = dict(watched.audio.info) if watched.audio is not None else {}
         return result
