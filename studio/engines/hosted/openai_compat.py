@@ -314,8 +314,9 @@ def _pcm(fmt: bytes, data: bytes) -> tuple[np.ndarray, int]:
     frames = np.frombuffer(data[: len(data) // align * align], dtype).astype(np.float32)
     if dtype == "u1":
         frames -= 128.0
-    frames /= scale
-    return (frames if channels == 1 else frames.reshape(-1, channels).mean(axis=1)), rate
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN or huge floats: refused by decode_audio
+        frames /= scale
+        return (frames if channels == 1 else frames.reshape(-1, channels).mean(axis=1)), rate
 
 
 def _mp3(body: bytes, rate: int) -> np.ndarray:
