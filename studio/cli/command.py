@@ -205,6 +205,8 @@ def render_project(folder: Path, *, as_json: bool = False, script: str | None = 
 
     out = out or sys.stdout
     project = Project.open(folder, script=script)
+    for notice in project.notices:
+        print(f"studio: {notice}", file=sys.stderr)
     voicing = Voicing(project, registry or EngineRegistry())
     adopt_orphans(voicing)  # takes a killed or concurrent render finished but never recorded
     lines = project.lines

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 
 DEFAULT_TTS_ENGINE = "kokoro-onnx"
 RENDERS = "renders"
+# A line longer than this is refused for rendering: about three minutes of speech, more than
+# any narration paragraph, and a sign of a pasted file rather than a line.
+MAX_LINE_CHARS = 2000
+# A "word" longer than this is no word an engine can say (the longest English word has 45).
+MAX_WORD_CHARS = 100
 
 
 @dataclass
@@ -217,6 +222,7 @@ def speech_request(project: "Project", line_id: str, engine: SpeechEngine) -> Re
     text = project.spoken(line_id)
     if not text:
         raise EngineError("This line is empty: write something to hear it.")
+    check_speakable(text)
     voice = project.voice_spec_of(line_id) or engine.default_voice()
     request = engine.request(text, voice, project.speed_of(line_id))
     if getattr(engine, "accepts_pronunciation", False):
@@ -266,14 +272,30 @@ def _render_hosted(ledger, budget, folder, takes, line_id, request, engine, stat
     def work():
         try:
             result = render_speech(folder, takes, line_id, request, watched, state, tier=tier)
-        except Cancelled as exc:
+        except BaseException as exc:
+            # The reply arrived (and was billed), but no take came of it: a cancel that landed
+            # late, audio refused by the checks, a full disk. The ledger must still say so.
             if watched.audio is not None and not hasattr(exc, "charged"):
                 exc.charged = money(watched.audio.info.get("charged", quote.money))
+                exc.charge_source = watched.audio.info.get("charge_source", "provider")
             raise
         result.info = dict(watched.audio.info) if watched.audio is not None else {}
         return result
 
     return render_paid(ledger, budget, engine, request, work, tier=tier, ref=line_id, quote=quote)
+def check_speakable(text: str) -> None:
+    """Refuse, with a sentence, a line no engine should be asked to say."""
+    if len(text) > MAX_LINE_CHARS:
+        raise EngineError(
+            f"This line is {len(text):,} characters long; a line is rendered only up to "
+            f"{MAX_LINE_CHARS:,} characters. Split it into shorter paragraphs (a blank line between them)."
+        )
+    longest = max((len(word) for word in text.split()), default=0)
+    if longest > MAX_WORD_CHARS:
+        raise EngineError(
+            f"This line holds a word of {longest:,} characters; words are rendered only up to "
+            f"{MAX_WORD_CHARS} characters. Put spaces in it, or write it the way it should be said."
+        )
 
 
 def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: SpeechEngine, state: TaskState, tier: str = "draft") -> LineRender:
@@ -293,6 +315,7 @@ def render_speech(folder, takes, line_id: str, request: RenderRequest, engine: S
     started = time.perf_counter()
     audio = engine.synthesize(request, state)
     check_cancelled(state)
+    check_take_audio(audio, getattr(engine, "label", request.engine))
     relative = f"{RENDERS}/{key[:20]}.wav"
     refuse_studio_links(folder, RENDERS)  # never write the take to where a link points
     atomic_write_bytes(folder / relative, encode_wav(audio))
@@ -318,6 +341,20 @@ def finished_file(folder, cache_key: str) -> tuple[str, float, int] | None:
     if rate <= 0 or frames <= 0:
         return None
     return relative, round(frames / rate, 3), rate
+def check_take_audio(audio: Audio, label: str) -> None:
+    """Refuse audio no take should be made of (every engine's, before it is saved)."""
+    samples = np.asarray(audio.samples)
+    rate = audio.sample_rate
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or not 4000 <= rate <= 384000:
+        problem = f"a sample rate of {rate}"
+    elif samples.size == 0:
+        problem = "no audio"
+    elif not np.isfinite(samples).all():
+        problem = "samples that are not numbers"
+    else:
+        return
+    raise EngineError(f"{label} gave back {problem}, so no take was saved. Render the line again; "
+                      "if it happens again, pick another voice engine.")
 
 
 def _record(line_id, request: RenderRequest, path, duration, sample_rate, g2p, seconds, tier="draft") -> Take:

@@ -220,7 +220,7 @@ class Ledger:
                 continue
             try:
                 entry = Entry.from_dict(json.loads(raw))
-            except (ValueError, TypeError, ArithmeticError):
+            except (ValueError, TypeError, ArithmeticError, RecursionError):
                 self.damaged += 1
                 continue
             self._entries.append(entry)
@@ -315,7 +315,8 @@ def render_paid(
             ledger.append(Entry(
                 **base, seconds=time.perf_counter() - started, status=status,
                 charged=money(reported or 0),
-                charge_source="provider" if reported is not None else ("none reported" if quote.paid else "free"),
+                charge_source=getattr(exc, "charge_source", None)
+                or ("provider" if reported is not None else ("none reported" if quote.paid else "free")),
             ))
             raise
         seconds = time.perf_counter() - started

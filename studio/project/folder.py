@@ -99,6 +99,36 @@ def _likely_script(folder: Path, candidates: list[str]) -> str | None:
     best, name = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else float("-inf")
     return name if best >= 3 and best - runner_up >= 3 else None
+# Longer names than any file system keeps: refused before the operating system is asked.
+MAX_NAME = 255
+MAX_PATH = 1024
+# Folders whose files the studio writes itself: never a script.
+OWN_FOLDERS = (".stitch", "renders", "exports")
+
+
+def check_script_name(relative: str, what: str) -> None:
+    """Refuse a script name no file can have with a sentence, before the system is asked."""
+    if any(ch < " " or ch == "\x7f" for ch in relative):
+        shown = relative[:60].encode("unicode_escape").decode("ascii")
+        raise ProjectError(
+            f'{what} "{shown}" holds a control character (such as NUL), which no file name can hold. '
+            'Name the script file, such as "script.md"; nothing was changed.'
+        )
+    if len(relative) > MAX_PATH or any(len(p.encode("utf-8")) > MAX_NAME for p in relative.split("/")):
+        raise ProjectError(
+            f"{what} is {len(relative):,} characters long, longer than a file name can be "
+            f'({MAX_NAME} per name). Name the script file, such as "script.md"; nothing was changed.'
+        )
+
+
+def _not_studio_file(folder: Path, path: Path, relative: str, what: str) -> None:
+    inside = path.resolve().relative_to(Path(folder).resolve()).parts
+    if inside and inside[0] in OWN_FOLDERS:
+        shown = relative if len(relative) <= 60 else relative[:57] + "..."
+        raise ProjectError(
+            f'{what} "{shown}" is in {inside[0]}/, where the studio keeps its own files, so it cannot be '
+            'the script. Name your own script file, such as "script.md"; nothing was changed.'
+        )
 
 
 def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple[Path, str, bool]:
@@ -107,7 +137,9 @@ def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple
         relative = str(script).replace("\\", "/")
     elif manifest.names_script:
         relative = manifest.script
+        check_script_name(relative, "The script named in stitch.toml")
         path = safe_path(folder, relative, "The script named in stitch.toml")
+        _not_studio_file(folder, path, relative, "The script named in stitch.toml")
         if not path.is_file():
             raise ProjectError(
                 f'stitch.toml names the script "{relative}", which is not in {folder.name}. '
@@ -123,7 +155,9 @@ def choose_script(folder: Path, manifest: Manifest, script: str | None) -> tuple
                 raise ScriptChoiceNeeded(candidates)
         else:
             relative = candidates[0] if candidates else SCRIPT_NAME
+    check_script_name(relative, "The script")
     path = safe_path(folder, relative, "The script")
+    _not_studio_file(folder, path, relative, "The script")
     if path.is_dir():
         raise ProjectError(f'"{relative}" is a folder, not a script. Choose a .md or .txt file; nothing was changed.')
     return path, Path(relative).as_posix(), path.is_file()

@@ -28,6 +28,7 @@ from studio.project.folder import creator_files
 from studio.project.lock import records_lock
 from studio.project.manifest import safe_path
 from studio.project.paths import is_inside
+from studio.project.shapes import image_take_problem, scenes_shape, takes_shape
 from studio.project.takes import file_signature
 from studio.storage import atomic_write_json, read_json
 from studio.project.trash import TRASH_DIR, TakeBin
@@ -86,6 +87,7 @@ class ImageTakeStore:
         self._path = self.folder / IMAGES_FILE
         self._lock = threading.Lock()
         self._signature = None
+        self._unread: list = []
         self._load()
 
     def add(self, take: ImageTake) -> None:
@@ -121,9 +123,11 @@ class ImageTakeStore:
 
     def _load(self) -> None:
         signature = file_signature(self._path)
-        data = read_json(self._path, default={})
-        records = data.get("takes", []) if isinstance(data, dict) else []
-        records = [r for r in records if isinstance(r, dict) and r.get("id")] if isinstance(records, list) else []
+        # A file of the wrong shape is refused with a sentence, never counted as empty; records
+        # this studio cannot use are kept verbatim in every rewrite.
+        data = read_json(self._path, default={"takes": []}, shape=takes_shape)
+        self._unread = [r for r in data["takes"] if image_take_problem(r) is not None]
+        records = [r for r in data["takes"] if image_take_problem(r) is None]
         # A picture whose path leads outside the folder is kept in the file but never shown or used.
         self._refused = [r for r in records if not is_inside(self.folder, r.get("path"))]
         self._takes = [ImageTake.from_dict(r) for r in records if is_inside(self.folder, r.get("path"))]
@@ -165,14 +169,14 @@ class ImageTakeStore:
             return list(self._takes)
 
     def _write(self, takes: list[ImageTake]) -> None:
-        atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes] + self._refused})
+        atomic_write_json(self._path, {"schema": _SCHEMA, "takes": [t.to_dict() for t in takes] + self._refused + self._unread})
         self._signature = file_signature(self._path)
 
 
 def image_trash(folder: Path) -> TakeBin:
     """Deleted image takes; a picture of the creator's, taken by reference, is never moved."""
     return TakeBin(folder, IMAGE_TRASH, ImageTake.from_dict,
-                   lambda take: not take.by_reference and take.path.startswith("renders/"))
+                   lambda take: not take.by_reference and take.path.startswith("renders/"), image_take_problem)
 
 
 @dataclass(frozen=True)
@@ -211,8 +215,8 @@ class ProjectImages:
     def _scene_book(self) -> dict[str, SceneImage]:
         book = self.__dict__.get("_scene_images")
         if book is None:
-            data = read_json(self.folder / SCENES_FILE, default={})
-            scenes = data.get("scenes", {}) if isinstance(data, dict) else {}
+            data = read_json(self.folder / SCENES_FILE, default={}, shape=scenes_shape)
+            scenes = data.get("scenes", {})
             book = {
                 str(k): SceneImage(**{f: v.get(f) for f in ("prompt", "direction", "chosen") if isinstance(v.get(f), str)})
                 for k, v in scenes.items() if isinstance(v, dict)

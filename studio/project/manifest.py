@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +166,16 @@ class Manifest:
         except TOMLKitError as exc:
             raise ProjectError(f"{FILE_NAME} could not be read ({_where(exc)}). {_FIX}", detail=repr(exc)) from exc
 
+        if not doc.body or all(key is None for key, _ in doc.body):
+            # Only blank lines and comments: emptied or cut short, not a project's settings.
+            raise ProjectError(
+                f"{FILE_NAME} is empty or was cut short: it holds no settings. Put back a copy of it, "
+                f"or delete it and open the folder again to start afresh; the studio changed nothing."
+            )
         manifest = cls(title=folder.name)
         schema = _read(doc, "schema", 0)
+        if schema < 0:
+            raise ProjectError(f"In {FILE_NAME}, schema must be {SCHEMA_VERSION}, not {schema}. {_FIX}")
         if schema > SCHEMA_VERSION:
             raise ProjectError(
                 f"{FILE_NAME} was written by a newer Stitch Studio (project schema {schema}; this one "
@@ -238,6 +247,8 @@ class Manifest:
         low, high = SPEED_RANGE
         if not low <= self.speed <= high:
             raise ProjectError(f"In {FILE_NAME}, speed under [voice] must be between {low} and {high}, not {self.speed}. {fix}")
+        if not math.isfinite(self.budget):
+            raise ProjectError(f"In {FILE_NAME}, cap under [budget] must be a number of dollars such as 5.0, not {self.budget}. {fix}")
         if self.budget < 0:
             raise ProjectError(f"In {FILE_NAME}, cap under [budget] must be 0 or more dollars, not {self.budget}. {fix}")
         _check_engines(self.engines, fix)

@@ -46,6 +46,7 @@ from studio.project.script import Line, Scene, ScriptDocument, normalise_text
 from studio.project.readers import READ_ONLY_KINDS
 from studio.project.scriptfile import DiskScript, ScriptFile, read_only_error
 from studio.project.session import Recovery
+from studio.project.shapes import lines_shape
 from studio.storage import atomic_write_text, read_json
 from studio.project.takes import Take, TakeStore
 from studio.project.trash import ProjectTakes, Trash
@@ -97,6 +98,8 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         self._written_book = (dict(self._pronunciations), dict(self._blends))
         self._trash = Trash(folder)
         self._trashed = self._trash.ids()
+        # Sentences about damaged studio files that were set aside while opening (shown once).
+        self.notices: list[str] = list(takes.notices)
 
     # ---- opening ---------------------------------------------------------------------
 
@@ -118,7 +121,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         script_path, relative, exists = choose_script(folder, manifest, script)
         disk = DiskScript.read(script_path) if exists else None
         takes = TakeStore(folder)
-        stored_lines = read_json(folder / LINES_FILE, default=None)
+        stored_lines = read_json(folder / LINES_FILE, default=None, shape=lines_shape)
         book = LineBook.from_payload(stored_lines)
         other_session = session.lock_is_live(folder)
         check_writable(folder)
@@ -142,10 +145,13 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         project._written_lines = stored_lines
         project._write_lines()
         if not other_session:
-            project._recovery = session.find_recovery(folder, script_path, disk.text, project._written_lines)
+            project._recovery = session.find_recovery(folder, script_path, disk.text, project._written_lines,
+                                                      project.notices)
         session.write_lock(folder)
         clear_stale_previews(folder, STALE_PREVIEW_S if other_session else 0.0)  # pieces no render will finish
         clear_stale_scratch(folder, STALE_PREVIEW_S if other_session else 0.0)  # what a killed write left
+        for notice in project.notices:
+            log.warning("%s", notice)
         return project
 
     # ---- reading -----------------------------------------------------------------------

@@ -25,7 +25,8 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _IMAGES_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$")
 _NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)+[ \t]*")
-_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+# A line ends at LF, CRLF or a lone CR (old Mac files): each keeps its own ending.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 @dataclass
@@ -79,8 +80,8 @@ class ScriptDocument:
     def parse(cls, text: str, kind: str) -> "ScriptDocument":
         if kind not in ("md", "txt", "docx", "fountain"):
             raise ValueError(f"unknown script kind {kind!r}")
-        first_newline = text.find("\n")
-        newline = "\r\n" if first_newline > 0 and text[first_newline - 1] == "\r" else "\n"
+        first = re.search(r"\r\n|\r|\n", text)
+        newline = first.group(0) if first else "\n"
         lines = _LINE.findall(text)
         # Word and Fountain scripts arrive converted to Markdown (studio.project.readers).
         blocks = _split_paragraphs(lines) if kind == "txt" else _split_markdown(lines)
@@ -101,7 +102,7 @@ class ScriptDocument:
             if block.kind == "blank":
                 out.append(block.raw)
                 blank_since = True
-                ends_with_newline = block.raw.endswith("\n")
+                ends_with_newline = block.raw.endswith(("\n", "\r"))
                 continue
             if previous is not None and (block.fresh or previous.fresh):
                 if not ends_with_newline:
@@ -110,7 +111,7 @@ class ScriptDocument:
                     out.append(self.newline)
             out.append(block.raw)
             previous, blank_since = block, False
-            ends_with_newline = block.raw.endswith("\n")
+            ends_with_newline = block.raw.endswith(("\n", "\r"))
         return "".join(out)
 
     def line_texts(self) -> list[str]:

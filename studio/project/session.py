@@ -76,7 +76,9 @@ def lock_is_live(folder: Path) -> bool:
         # A lock from another machine (a synced folder) cannot be checked: treat it as left behind.
         return False
     pid = lock.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
+    # Only a real process id is asked about: 0 and negative ids name process groups, and a
+    # number past what the system can hold would overflow.
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31 or pid == os.getpid():
         return False
     if sys.platform == "win32":
         # os.kill(pid, 0) would end the process on Windows; assume it was left behind.
@@ -87,7 +89,7 @@ def lock_is_live(folder: Path) -> bool:
         return False
     except PermissionError:
         return True  # it exists, it just belongs to someone else
-    except OSError:
+    except (OSError, OverflowError, ValueError):
         return False
     return True
 
@@ -97,19 +99,41 @@ def write_autosave(folder: Path, script_text: str, lines: dict) -> None:
 
 
 def remove_autosave(folder: Path) -> None:
-    _remove(folder / AUTOSAVE_FILE)
-
-
-def find_recovery(folder: Path, script_path: Path, disk_text: str, disk_lines: dict) -> Recovery | None:
-    """The autosave an unclosed session left, if it is newer than the script and differs from it."""
+    """Remove the autosave a clean save or close made obsolete; a damaged one is kept as it is
+    (the studio did not write it that way, so it may be the only copy of something)."""
     path = folder / AUTOSAVE_FILE
     try:
-        data = read_json(path, default=None)
+        read_json(path, default=None, shape=_autosave_shape)
+    except StorageError:
+        return
+    _remove(path)
+
+
+def _autosave_shape(data) -> str | None:
+    if not isinstance(data, dict):
+        return "it is not a set of named values"
+    if not isinstance(data.get("script_text"), str):
+        return "it holds no script text"
+    if "lines" in data and not isinstance(data["lines"], dict):
+        return "its lines are not a set of named values"
+    return None
+
+
+def find_recovery(folder: Path, script_path: Path, disk_text: str, disk_lines: dict,
+                  notices: list[str] | None = None) -> Recovery | None:
+    """The autosave an unclosed session left, if it is newer than the script and differs from it.
+
+    A damaged autosave cannot be offered: a copy is kept in `.stitch/damaged/` (a later clean
+    close removes the file itself) and the sentence saying so goes to `notices`."""
+    path = folder / AUTOSAVE_FILE
+    try:
+        data = read_json(path, default=None, shape=_autosave_shape)
         saved = path.stat().st_mtime_ns if data is not None else 0
-    except (StorageError, OSError):
-        # A damaged autosave cannot be offered; it is left for a curious creator to look at.
+    except (StorageError, OSError) as exc:
+        if notices is not None:
+            notices.append(str(exc))
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("script_text"), str):
+    if data is None:
         return None
     try:
         if saved < script_path.stat().st_mtime_ns:

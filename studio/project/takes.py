@@ -7,6 +7,7 @@ exists, so a crash never loses a render that finished.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -14,7 +15,8 @@ from pathlib import Path
 from studio.errors import StudioError
 from studio.project.lock import records_lock
 from studio.project.paths import OutsideProject, inside_project, is_inside
-from studio.storage import atomic_write_json, read_json
+from studio.project.shapes import take_problem, takes_shape
+from studio.storage import atomic_write_bytes, read_json
 
 TAKES_FILE = Path(".stitch") / "takes.json"
 TAKES_SCHEMA = 1
@@ -76,6 +78,13 @@ class TakeStore:
         self._by_line: dict[str, list[Take]] = {}
         self._extra: dict = {}
         self._refused: list[dict] = []  # records whose path leads outside: kept in the file, never used
+        # Records this studio cannot use (damaged by hand, or from another version) are kept
+        # verbatim in every rewrite, so nothing in the file is lost.
+        self._unread: list = []
+        self.notices: list[str] = []
+        # Each record's JSON, made once: the file is rewritten whole on every new take, and
+        # encoding thousands of records again each time made long scripts slow.
+        self._encoded: dict[int, tuple[Take, str]] = {}
         self._signature = None
         self._load()
 
@@ -153,25 +162,36 @@ class TakeStore:
 
     def _load(self) -> None:
         signature = file_signature(self._path)
-        data = read_json(self._path, default={})
-        records = data.get("takes", []) if isinstance(data, dict) else []
-        self._takes, self._by_id, self._by_line, self._refused = [], {}, {}, []
-        for record in records if isinstance(records, list) else []:
-            if isinstance(record, dict) and record.get("id"):
-                if not is_inside(self.folder, record.get("path")):
-                    self._refused.append(record)
-                    continue
+        # A file of the wrong shape is refused with a sentence, never counted as empty.
+        data = read_json(self._path, default={"takes": []}, shape=takes_shape)
+        self._takes, self._by_id, self._by_line, self._refused, self._unread = [], {}, {}, [], []
+        for record in data["takes"]:
+            if take_problem(record) is not None:
+                self._unread.append(record)
+            elif not is_inside(self.folder, record.get("path")):
+                self._refused.append(record)
+            else:
                 self._index(Take.from_dict(record))
+        self.notices = [unread_notice(self._unread, TAKES_FILE.as_posix(), take_problem)] if self._unread else []
         # A newer studio's extra top-level keys survive our rewrites of the file.
-        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")} if isinstance(data, dict) else {}
+        self._extra = {k: v for k, v in data.items() if k not in ("schema", "takes")}
         self._signature = signature
 
     def _write(self, takes: list[Take]) -> None:
-        atomic_write_json(
-            self._path,
-            {"schema": TAKES_SCHEMA, **self._extra, "takes": [t.to_dict() for t in takes] + self._refused},
-        )
+        records = [self._encode(take) for take in takes] + [_dumps(record) for record in self._refused + self._unread]
+        head = "".join(f" {_dumps(k)}: {_dumps(v)},\n" for k, v in {"schema": TAKES_SCHEMA, **self._extra}.items())
+        body = ",\n".join(f"  {r}" for r in records)
+        text = f'{{\n{head} "takes": [' + (f"\n{body}\n ]" if records else "]") + "\n}\n"
+        atomic_write_bytes(self._path, text.encode("utf-8"))
         self._signature = file_signature(self._path)
+        alive = {id(take) for take in takes}
+        self._encoded = {key: value for key, value in self._encoded.items() if key in alive}
+
+    def _encode(self, take: Take) -> str:
+        known = self._encoded.get(id(take))
+        if known is None or known[0] is not take:
+            known = self._encoded[id(take)] = (take, _dumps(take.to_dict()))
+        return known[1]
 
 
 def file_signature(path: Path):
@@ -189,3 +209,17 @@ def _refusal(folder: Path, record: dict) -> str:
     except OutsideProject as exc:
         return exc.message
     return "A take's audio file is back inside the project; open the project again to use it."
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def unread_notice(records: list, name: str, problem) -> str:
+    """One sentence for the records of `name` the studio set aside (and keeps as they are)."""
+    count = len(records)
+    first = problem(records[0]) or "it cannot be read"
+    what = "1 record" if count == 1 else f"{count:,} records"
+    return (f"{what} in {name} could not be used ({'the first: ' if count > 1 else ''}{first}); "
+            f"{'it is' if count == 1 else 'they are'} kept in the file as {'it is' if count == 1 else 'they are'}. "
+            "Fix it in a text editor to bring that take back.")

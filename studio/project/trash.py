@@ -19,6 +19,7 @@ from studio.project.leftovers import Leftovers, find_leftovers, free_leftovers, 
 from studio.project.lines import NO_SETTINGS
 from studio.project.lock import records_lock
 from studio.project.paths import delete_own, inside_project, is_inside, may_delete, refuse_studio_links, studio_link
+from studio.project.shapes import take_problem, trash_shape
 from studio.storage import atomic_write_json, read_json
 from studio.project.takes import Take
 
@@ -34,25 +35,25 @@ class TakeBin:
     made it and no live take still uses it; takes deleted together that share a file share
     its name in the bin, so any of them brings it back."""
 
-    def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool]):
+    def __init__(self, folder: Path, directory: Path, record: Callable[[dict], Any], owned: Callable[[Any], bool],
+                 problem: Callable[[dict], str | None] = take_problem):
         self.folder = Path(folder)
         self._relative = Path(directory).as_posix()
         self._dir = self.folder / directory
         self._record = record
         self._owned = owned
+        self._problem = problem
         self._items: dict[str, tuple[Any, str | None]] = {}
-        self._raw: list = []  # entries this studio cannot use (a path out of the folder): kept as they are
+        self._raw: list = []  # entries this studio cannot use (a path out of the folder, a damaged record): kept as they are
         self._load()
 
     def _load(self) -> None:
         """The bin as it is on disk (another process may have changed it)."""
-        data = read_json(self._dir / BIN_FILE, default={})
-        items = data.get("takes") if isinstance(data, dict) else None
+        # A file of the wrong shape is refused with a sentence, never counted as empty.
+        data = read_json(self._dir / BIN_FILE, default={"takes": []}, shape=trash_shape)
         self._items, self._raw = {}, []
-        for item in items if isinstance(items, list) else []:
-            if not (isinstance(item, dict) and isinstance(item.get("take"), dict) and item["take"].get("id")):
-                continue
-            if not is_inside(self.folder, item["take"].get("path")):
+        for item in data["takes"]:
+            if self._problem(item["take"]) is not None or not is_inside(self.folder, item["take"].get("path")):
                 self._raw.append(item)  # never brought back to, nor deleted at, a place outside
                 continue
             name = item.get("file")

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.errors import ProjectError
+from studio.project.shapes import book_shape
 from studio.storage import atomic_write_json, read_json
 
 PRONUNCIATION_FILE = Path(".stitch") / "pronunciation.json"
@@ -72,8 +73,8 @@ def check_blend(name: str, spec: str) -> tuple[str, str]:
 def read_book(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     """(pronunciations, blends) as stored; damaged entries are dropped, not fatal."""
     def entries(path: Path, key: str) -> dict[str, str]:
-        data = read_json(folder / path, default={})
-        found = data.get(key) if isinstance(data, dict) else None
+        data = read_json(folder / path, default={}, shape=book_shape(key))
+        found = data.get(key)
         if not isinstance(found, dict):
             return {}
         return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str) and k and v}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from studio.errors import StudioError
 from studio.project.manifest import safe_path
+from studio.project.shapes import table_shape
 from studio.storage import atomic_write_bytes, atomic_write_json, read_json
 from studio.render.captions import Cue, _fix_timing, cues_from_words, line_words
 from studio.render.errors import TimelineError
@@ -175,7 +176,7 @@ def manifest_music(project) -> str | None:
 
 
 def load_timeline(project) -> Timeline | None:
-    data = read_json(Path(project.folder) / TIMELINE_FILE, default=None)
+    data = read_json(Path(project.folder) / TIMELINE_FILE, default=None, shape=table_shape)
     return Timeline.from_dict(data) if isinstance(data, dict) else None
 
 

@@ -69,7 +69,10 @@ class HostedEngine:
         name = self.provider_name if self.official else f"the {self.kind} server at {self.host}"
         where = self.provider_name if self.official else f"server at {self.host}"
         self.label = f"{self.kind.capitalize()} from {where} ({self.model_name})"
-        key_help = f"check the {service_name(self.key_service)} key in Settings (or {env_names(self.key_service)[0]})"
+        service = service_name(self.key_service)
+        # "the OpenAI key", but "the key for the server at ..." (never "the the server").
+        whose = f"the key for {service}" if service.startswith("the ") else f"the {service} key"
+        key_help = f"check {whose} in Settings (or {env_names(self.key_service)[0]})"
         self.client = HostedClient(
             name, self.base_url, key=self._key, auth=self.auth_headers, key_help=key_help,
             timeouts=timeouts, retries=retries, trust_env=trust_env,

@@ -72,7 +72,10 @@ class ElevenLabsEngine(HostedSpeech):
         try:
             audio = decode_audio(reply, self.client.name, pcm_rate=rate if fmt.startswith("pcm") else None, mp3_rate=rate)
         except HostedError as exc:
-            exc.charged = self._reported(request, reply.headers)
+            # The call was completed, so it was billed: what ElevenLabs reported, else the price list.
+            reported = self._reported(request, reply.headers)
+            exc.charged = reported if reported is not None else self.charge(request.model, self.usage(request))
+            exc.charge_source = "provider" if reported is not None else "price list"
             raise
         reported = self._reported(request, reply.headers)
         usage = self.usage(request)

@@ -268,14 +268,16 @@ class HostedClient:
     def _refusal(self, status: int, headers: dict, body: bytes, attempts: int, key) -> HostedError:
         said = _server_message(body, key)
         q, n = (f" ({said})" if said else ""), self.name
+        # "your OpenAI account", but "the account you use on the speech server at ...".
+        account = f"the account you use on {n}" if n.startswith("the ") else f"your {n} account"
         if status == 402 or _is_quota(body):
             kind, text = OutOfCredit, (f"{n} says the account is out of credit or over its quota{q}: add credit "
-                                       f"or raise the limit in your {n} account, then render again.")
+                                       f"or raise the limit in {account}, then render again.")
         elif status == 401:
             kind, text = KeyRefused, f"{n} refused the API key{q}: {self._key_help}."
         elif status == 403:
             kind, text = KeyRefused, (f"{n} does not let this API key do that{q}: check the key's permissions "
-                                      f"in your {n} account, or enter another key in Settings.")
+                                      f"in {account}, or enter another key in Settings.")
         elif status == 429:
             kind, text = HostedError, (f"{n} was still limiting how fast requests may come after {attempts} "
                                        "tries: wait a minute, then render again.")

@@ -20,7 +20,7 @@ import numpy as np
 
 from studio.engines.base import Audio, Cost, RenderRequest, TaskState
 from studio.engines.hosted import HostedEngine, HostedSpeech
-from studio.engines.hosted.http import MalformedReply, Reply
+from studio.engines.hosted.http import HostedError, MalformedReply, Reply
 from studio.engines.images import ImageRequest, Picture, as_rgb, image_digest, new_seed
 from studio.money.prices import Quote, Usage
 from studio.engines.stt import SAMPLE_RATE, Segment, Transcript, Word
@@ -103,8 +103,13 @@ class OpenAISpeechEngine(HostedSpeech, OpenAICompatible):
         }
         state.set_progress(0.05, f"Waiting for {self.client.name}")
         reply = self.client.call("POST", "audio/speech", state, json=body)
-        audio = decode_audio(reply, self.client.name)
         usage = self.usage(request)
+        try:
+            audio = decode_audio(reply, self.client.name)
+        except HostedError as exc:
+            # The call was completed, so it was billed: the characters sent, at the price list's rate.
+            exc.charged, exc.charge_source = self.charge(request.model, usage), "price list"
+            raise
         # OpenAI bills the characters sent and reports no figure: the price list's is it.
         audio.info.update(
             g2p="", host=self.host, attempts=reply.attempts, usage=usage.to_dict(),
@@ -258,8 +263,16 @@ def _segments(text: str, spans: list, words: list[Word], duration: float) -> lis
 # -- reading what servers send back --------------------------------------------------
 
 
+# What a take from a server may be: anything outside is damage or hostility, never saved.
+AUDIO_RATES = (4000, 384000)  # samples per second
+MAX_AUDIO_SECONDS = 1800.0  # far more than the longest line a speech API accepts
+
+
 def decode_audio(reply: Reply, name: str, *, pcm_rate: int | None = None, mp3_rate: int = 24000) -> Audio:
-    """WAV, MP3 (through ffmpeg), or raw 16-bit PCM when `pcm_rate` says so, to Audio."""
+    """WAV, MP3 (through ffmpeg), or raw 16-bit PCM when `pcm_rate` says so, to Audio.
+
+    The audio is checked before anyone saves it: a sane sample rate, some samples and not
+    absurdly many, every sample a finite number."""
     body = reply.body
     try:
         if body[:4] == b"RIFF" and body[8:12] == b"WAVE":
@@ -274,11 +287,19 @@ def decode_audio(reply: Reply, name: str, *, pcm_rate: int | None = None, mp3_ra
             samples, rate, kind = np.frombuffer(body, "<i2").astype(np.float32) / 32768.0, pcm_rate, "pcm"
         else:
             raise ValueError("not audio")
-    except ValueError as exc:
+    except (ValueError, struct.error) as exc:
         raise _malformed(name, f"expected audio, got {_describe(reply)}", str(exc)) from None
+    low, high = AUDIO_RATES
+    if not low <= rate <= high:
+        raise _malformed(name, f"audio that says it has {rate:,} samples a second")
     if len(samples) == 0:
         raise _malformed(name, "the audio is empty")
-    return Audio(np.ascontiguousarray(samples, dtype=np.float32), int(rate), {"format": kind})
+    if len(samples) / rate > MAX_AUDIO_SECONDS:
+        raise _malformed(name, f"{len(samples) / rate / 3600:.1f} hours of audio for one line")
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if not np.isfinite(samples).all():
+        raise _malformed(name, "audio whose samples are not all numbers")
+    return Audio(samples, int(rate), {"format": kind})
 
 
 def image_format(data: bytes, name: str) -> str:
@@ -330,8 +351,9 @@ def _pcm(fmt: bytes, data: bytes) -> tuple[np.ndarray, int]:
     frames = np.frombuffer(data[: len(data) // align * align], dtype).astype(np.float32)
     if dtype == "u1":
         frames -= 128.0
-    frames /= scale
-    return (frames if channels == 1 else frames.reshape(-1, channels).mean(axis=1)), rate
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN or huge floats: refused by decode_audio
+        frames /= scale
+        return (frames if channels == 1 else frames.reshape(-1, channels).mean(axis=1)), rate
 
 
 def _mp3(body: bytes, rate: int) -> np.ndarray:

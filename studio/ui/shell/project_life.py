@@ -34,6 +34,8 @@ class ProjectLife:
             return False
         self._offer_recovery(project)
         self._bind(project)
+        if project.notices:  # damaged studio files set aside while opening: said once
+            self.say(" ".join(project.notices))
         try:
             self.settings.add_recent(project.folder)
             self.settings.save()
