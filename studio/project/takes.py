@@ -90,7 +90,7 @@ class TakeStore:
 
     def add(self, take: Take) -> None:
         with records_lock(self.folder), self._lock:
-            self._load()  # what another process recorded meanwhile is kept
+            self._reload()  # what another process recorded meanwhile is kept
             if take.id in self._by_id:
                 return
             # Written first: if the disk refuses, the store stays as the file says.
@@ -101,7 +101,7 @@ class TakeStore:
         """Forget these takes' records (their files are the caller's business); returns them."""
         gone = set(take_ids)
         with records_lock(self.folder), self._lock:
-            self._load()
+            self._reload()
             removed = [take for take in self._takes if take.id in gone]
             if not removed:
                 return []
@@ -159,6 +159,12 @@ class TakeStore:
                 self._load()
             except StudioError:
                 pass  # damaged meanwhile: what this process knows stays in use; a change will refuse
+
+    def _reload(self) -> None:
+        """Read the file again if it changed since this process last read or wrote it (a damaged
+        file is refused, so a change is never made over it)."""
+        if file_signature(self._path) != self._signature:
+            self._load()
 
     def _load(self) -> None:
         signature = file_signature(self._path)

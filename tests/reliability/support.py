@@ -41,7 +41,7 @@ def rendered_demo(tmp_path, sine_registry) -> Path:
     """A copy of the demo whose lines were rendered by the sine engine (the project closed)."""
     import io
 
-    from studio.cli import render_project
+    from studio.cli.command import render_project
 
     folder = tmp_path / "demo"
     shutil.copytree(ROOT / "resources" / "demo", folder)

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from studio.cli import main, render_project
+from studio.cli.command import main, render_project
 from studio.errors import StudioError
 from studio.project.project import Project
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from studio.cli import render_project
+from studio.cli.command import render_project
 from studio.errors import StudioError
 from studio.jobs.pipeline import MAX_LINE_CHARS, MAX_WORD_CHARS
 from studio.project.project import Project

@@ -199,7 +199,7 @@ TAKE_FIELDS = ["id", "line_id", "path", "cache_key", "engine", "speed", "text", 
 def _exercise(folder: Path, relative: str) -> None:
     """What a creator's session reads: open, every line's state, images, trash, costs, and the
     timeline when the file is one it reads (laying it out measures every take: slow)."""
-    from studio.cli import main
+    from studio.cli.command import main
     from studio.render.from_project import build_timeline
 
     project = Project.open(folder)
