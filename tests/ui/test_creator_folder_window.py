@@ -37,6 +37,10 @@ def test_screenshots_at_common_sizes(creator_window, qtbot, artifacts_dir, size)
     qtbot.wait(100)
     assert win.project.title == "The Keeper of Nyhavn Light"
     assert win.width() == size[0]  # nothing widened the window by itself
+    assert win.height() == size[1]
+    takes = win.editor.inspector.takes
+    row = takes.fontMetrics().height()
+    assert takes.viewport().height() >= 3 * row, "the Takes table shows at least three takes"
     target = artifacts_dir / f"creator-folder-{size[0]}x{size[1]}.png"
     assert win.grab().save(str(target))
 

@@ -70,6 +70,8 @@ class LineInspector(QWidget):
         layout.addLayout(top)
 
         self.text = QPlainTextEdit()
+        # Two lines at the least: on a 768-pixel screen the Takes table below needs the room.
+        self.text.setMinimumHeight(self.text.fontMetrics().lineSpacing() * 2 + 16)
         self.text.setPlaceholderText("Write the line here. You hear it a moment after you stop typing.")
         self.text.setUndoRedoEnabled(False)  # the project's undo is the one undo
         self.text.setTabChangesFocus(True)

@@ -52,6 +52,11 @@ class TakesList(QTreeWidget):
         header.resizeSection(0, 40)
         header.setStretchLastSection(True)
         self.itemDoubleClicked.connect(self._double_clicked)
+        # At least three takes in view, whatever the window's height: A/B needs two, and the
+        # header and the sideways scroll bar take room of their own.
+        row = self.fontMetrics().height() + 10
+        self.setMinimumHeight(header.sizeHint().height() + 3 * row + self.horizontalScrollBar().sizeHint().height()
+                              + 2 * self.frameWidth())
 
     def show_takes(self, takes: list, chosen_id: str | None) -> None:
         self.clear()
