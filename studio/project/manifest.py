@@ -211,6 +211,28 @@ class Manifest:
         self._migrated = False
         self._script_named = True
 
+    # ---- the music bed ------------------------------------------------------------------
+
+    @property
+    def music(self) -> str | None:
+        """`[timeline] music` as written: a file in the folder, "" for no music, None when the
+        line is absent (the studio then uses a music file it finds in the folder)."""
+        value = _lookup(self._doc, ("timeline", "music")) if self._doc is not None else None
+        value = value.unwrap() if hasattr(value, "unwrap") else value
+        return value if isinstance(value, str) else None
+
+    def set_music(self, folder: Path, music: str | None) -> None:
+        """Write `[timeline] music` (None takes the line out); the rest of the file stays as written."""
+        if self._doc is None:
+            self.save(folder)
+        table = self._doc.get("timeline")
+        if music is None:
+            if isinstance(table, dict) and "music" in table:
+                del table["music"]
+        else:
+            _assign(self._doc, ("timeline", "music"), music)
+        self.save(folder)
+
     # ---- routing ------------------------------------------------------------------------
 
     def route(self, task: str) -> tuple[str, str]:

@@ -62,5 +62,5 @@ class TimelineKeys:
             self.say("Image clips follow the scenes: choose another picture in the Images panel to change it.")
         elif track == "music":
             self.view.select(None)
-            self._apply(guarded(self.say, self.timeline.remove, clip_id), "Remove music")
+            self.set_music("")  # stitch.toml says "no music" too, so it does not come back
             self._sync_lock()

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from studio.errors import StudioError
+from studio.project.media import MUSIC_SUFFIXES
 from studio.ui.timeline.preview import Preview, install_preview
 from studio.ui.timeline.controls import ClipControls, Clock, TimelineHeader
 from studio.ui.timeline.keys import KEY_STEP_SECONDS, NUDGE_SECONDS, TimelineKeys
@@ -28,6 +29,8 @@ from studio.ui.timeline.tracks import TimelineView, clip_labels, guarded
 THUMB = QSize(72, 40)
 # Steps of one control this close together are one undo entry (a spin box held down, a wheel).
 MERGE_SECONDS = 1.5
+KEEP = object()  # an undo entry that leaves stitch.toml's music line as it is
+SOUND_FILTER = "Sound files (" + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;All files (*)"
 
 
 class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
@@ -73,6 +76,7 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         self.controls.fades_changed.connect(self.set_fades)
         self.controls.framing_changed.connect(self.set_framing)
         self.view.key.connect(self._key)
+        self.view.lane_menu.connect(self._lane_menu)
         self.header.play.clicked.connect(self.play_pause)
         self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
         self.header.zoom_in.clicked.connect(lambda: self.view.zoom(1.25))
@@ -159,15 +163,16 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         self._fetch_media()
 
     # -- edits ---------------------------------------------------------------------------
-    def _apply(self, timeline, label: str, merge=None) -> None:
+    def _apply(self, timeline, label: str, merge=None, music=KEEP) -> None:
         """Replace the timeline; the old one goes on the undo stack, unless this is another step
-        of the same control moments after the last (`merge` names what it changes)."""
+        of the same control moments after the last (`merge` names what it changes). `music` is
+        stitch.toml's music line before this edit, when the edit changed it."""
         if timeline is None or timeline == self.timeline:
             return
         now = time.monotonic()
         last, when = self._merging
         if not (merge is not None and self._undo and merge == last and now - when < MERGE_SECONDS):
-            self._undo.append((self.timeline, label))
+            self._undo.append((self.timeline, label, music))
         self._merging = (merge, now)
         self._redo.clear()
         self._set(timeline)
@@ -265,8 +270,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
     def undo(self) -> None:
         if self._undo:
             self._merging = (None, 0.0)
-            before, label = self._undo.pop()
-            self._redo.append((self.timeline, label))
+            before, label, music = self._undo.pop()
+            self._redo.append((self.timeline, label, self._swap_music(music)))
             self._set(before)
             self.say(f"Undid {label.lower()}.")
             self.history_changed.emit()
@@ -274,11 +279,87 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
     def redo(self) -> None:
         if self._redo:
             self._merging = (None, 0.0)
-            after, label = self._redo.pop()
-            self._undo.append((self.timeline, label))
+            after, label, music = self._redo.pop()
+            self._undo.append((self.timeline, label, self._swap_music(music)))
             self._set(after)
             self.say(f"Redid {label.lower()}.")
             self.history_changed.emit()
+
+    def _swap_music(self, music):
+        """Put stitch.toml's music line back as `music` (an undo or redo); what it was comes back."""
+        if music is KEEP or self.project is None:
+            return KEEP
+        was = self.project.manifest.music
+        guarded(self.say, self.project.manifest.set_music, self.project.folder, music)
+        return was
+
+    # -- music, by reference -------------------------------------------------------------------
+    def set_music(self, source: str | None) -> None:
+        """The project's music bed: `[timeline] music` in stitch.toml names `source` (a file in
+        the folder, used where it lies); "" means no music. Undoable; the Music lane shows it at once."""
+        from studio.render.from_project import build_timeline
+
+        if self.project is None or self.timeline is None:
+            self.say("Open a project first: its music is a sound file in its folder.")
+            return
+        if source == "" and not self.timeline.track("music"):
+            self.say("There is no music on the timeline to remove.")
+            return
+        manifest, folder = self.project.manifest, self.project.folder
+        before = manifest.music
+        try:
+            manifest.set_music(folder, source)
+        except StudioError as exc:
+            self.say(exc.message)
+            return
+        base = self.timeline
+        for clip in base.track("music"):  # the new bed replaces the old one, even one moved by hand
+            base = base.remove(clip.id)
+        timeline = guarded(self.say, build_timeline, self.project, base)
+        if timeline is None:
+            guarded(self.say, manifest.set_music, folder, before)
+            return
+        label = "Remove music" if not source else "Add music"
+        self._apply(timeline, label, music=before)
+        self.say(f"Music: {source}, used where it is in the project folder." if source else
+                 "Music removed from the timeline (the file stays where it is).")
+
+    def add_music(self) -> None:
+        """Add music…: choose a sound file in the project folder; it is used where it lies."""
+        if self.project is None:
+            self.say("Open a project first: its music is a sound file in its folder.")
+            return
+        folder = Path(self.project.folder).resolve()
+        chosen, _ = QFileDialog.getOpenFileName(self.window, "Add music", str(folder), SOUND_FILTER)
+        if not chosen:
+            return
+        path = Path(chosen).resolve()
+        try:
+            relative = path.relative_to(folder).as_posix()
+        except ValueError:
+            self.say(f"{path.name} is outside the project folder. Music is used where it lies, never copied: "
+                     f"put it in {folder.name} (in audio/, say) and add it again.")
+            return
+        if path.suffix.lower() not in MUSIC_SUFFIXES:
+            self.say(f"{path.name} is not a sound file the studio plays: choose one ending in "
+                     + ", ".join(MUSIC_SUFFIXES) + ".")
+            return
+        self.set_music(relative)
+
+    def music_menu(self) -> QMenu:
+        """The Music lane's right-click menu: add (or replace) and remove the bed."""
+        menu = QMenu(self)
+        has = bool(self.timeline and self.timeline.track("music"))
+        add = menu.addAction("Replace music…" if has else "Add music…")
+        add.triggered.connect(lambda _checked=False: self.add_music())
+        remove = menu.addAction("Remove music")
+        remove.setEnabled(has)
+        remove.triggered.connect(lambda _checked=False: self.set_music(""))
+        return menu
+
+    def _lane_menu(self, track: str, where) -> None:
+        if track == "music":
+            self.music_menu().exec(where)
 
     def _sync_lock(self) -> None:
         self._sync_controls()
@@ -393,10 +474,17 @@ def install_timeline(window: QMainWindow) -> TimelinePanel:
     panel.export_action.setShortcut(QKeySequence("Ctrl+E"))
     panel.export_action.setStatusTip("Export the timeline as a video, with a progress bar and cancel")
     panel.export_action.triggered.connect(lambda _checked=False: panel.export())
+    panel.add_music_action = QAction("Add &Music…", window)
+    panel.add_music_action.setStatusTip("Choose a sound file in the project folder as the music bed (used where it is)")
+    panel.add_music_action.triggered.connect(lambda _checked=False: panel.add_music())
+    panel.remove_music_action = QAction("Remove M&usic", window)
+    panel.remove_music_action.setStatusTip("Take the music bed off the timeline (the file stays where it is)")
+    panel.remove_music_action.triggered.connect(lambda _checked=False: panel.set_music(""))
     file = menus.get("&File")
     if file is not None:
         quit_ = next((a for a in file.actions() if a.text() == "&Quit"), None)
-        file.insertAction(quit_, panel.export_action)
+        for act in (panel.add_music_action, panel.remove_music_action, panel.export_action):
+            file.insertAction(quit_, act)
         file.insertSeparator(quit_)
     return panel
 

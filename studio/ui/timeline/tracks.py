@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QKeyCombination, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget,
@@ -133,6 +133,7 @@ class TimelineView(QGraphicsView):
     # "play", "undo", "redo", "lock", "zoom_in", "zoom_out", "back", "forward", "start", "end",
     # "nudge_back", "nudge_forward" (0.1 s), "shove_back", "shove_forward" (1 s), "next_clip", "previous_clip", "delete"
     key = Signal(str)
+    lane_menu = Signal(str, QPoint)  # a right-click on a lane: its track, where on screen
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -329,6 +330,18 @@ class TimelineView(QGraphicsView):
             self.clip_dragged.emit(item.clip.id, start)
         else:
             item.setPos(0, 0)
+
+    def track_at(self, y: float) -> str | None:
+        """The track whose lane holds scene height `y`."""
+        return next((n for n in TRACKS if track_top(n) - GUTTER / 2 <= y < track_top(n) + TRACK_HEIGHT[n] + GUTTER / 2), None)
+
+    def contextMenuEvent(self, event) -> None:
+        track = self.track_at(self.mapToScene(event.pos()).y())
+        if track is not None:
+            self.lane_menu.emit(track, event.globalPos())
+            event.accept()
+            return
+        super().contextMenuEvent(event)
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
