@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by ./run-tests: on Linux without a reachable sound server, start a private PulseAudio
+# Source it before ./run-tests (not done by default: Qt's FFmpeg backend once hung in
+# QMediaPlayer.stop() with it during a full run): on Linux without a reachable sound server, start a private PulseAudio
 # server whose only output is a null sink (a sound card that plays to nowhere), so the playback
 # tests play takes for real instead of taking the "no sound output" path. Installs pulseaudio
 # when running as root with apt-get (as CI does); stops the server when the tests end.
