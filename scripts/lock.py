@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from studio.pins import canonical, parse  # noqa: E402  (light: no dependency of the studio's)
+from studio.pins import canonical, locked  # noqa: E402  (light: no dependency of the studio's)
+from studio.storage import sha256_file  # noqa: E402
 
 LOCK = ROOT / "requirements.lock"
 TORCH = "torch==2.13.0"  # the CPU wheel on disk; a newer or unpinned torch pulls GB of CUDA wheels
@@ -55,15 +56,13 @@ def sha256(item: dict) -> str:
     if not digest:  # a local file pip did not hash: hash it ourselves
         url = item["download_info"]["url"]
         if url.startswith("file://"):
-            import hashlib
-
-            digest = hashlib.sha256(Path(url.removeprefix("file://")).read_bytes()).hexdigest()
+            digest = sha256_file(Path(url.removeprefix("file://")))
     if not digest:
         raise SystemExit(f"pip gave no sha256 for {item['metadata']['name']}; cannot lock it")
     return digest
 
 
-# Installed by `python -m venv` itself, not by the lock.
+# Not in the lock: pip comes with `python -m venv`, and the studio itself is installed from the checkout.
 VENV_OWN = {"pip", "stitch-studio"}
 
 
@@ -77,10 +76,6 @@ def installed() -> dict[str, str]:
         if name:
             found.setdefault(canonical(name), dist.version)
     return found
-
-
-def locked() -> dict[str, str]:
-    return parse(LOCK.read_text(encoding="utf-8"))
 
 
 def differences(have: dict[str, str], pins: dict[str, str]) -> list[str]:
