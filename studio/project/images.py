@@ -299,12 +299,16 @@ class ProjectImages:
         """Record a finished image at once (a crash must not lose it); choosing it is undoable."""
         if self.image_takes.get(take.id) is None:
             self.image_takes.add(take)
+            if not choose:  # the newest picture may now stand in for the scene: the timeline follows
+                self._emit("images", None)
         if choose:
             self.choose_image(take.scene_id, take.id)
 
     def pin_image(self, take_id: str, pinned: bool = True) -> ImageTake:
         """Pinned images stay at hand (and stand in for the scene when none is chosen)."""
-        return self.image_takes.set_pinned(take_id, pinned)
+        take = self.image_takes.set_pinned(take_id, pinned)
+        self._emit("images", None)  # a pinned one stands in for an unchosen scene
+        return take
 
     def add_creator_image(self, scene_id: str, relative: str) -> ImageTake:
         """One of the creator's pictures in the folder as a take, by reference: never copied or changed."""
@@ -318,6 +322,7 @@ class ProjectImages:
                 return take
         take = new_image_take(scene_id, relative, kind="creator", request={"task": "creator", "file": relative})
         self.image_takes.add(take)
+        self._emit("images", None)  # it stands in for the scene unless one is chosen: the timeline follows
         return take
 
     def delete_image(self, take_id: str) -> None:

@@ -392,7 +392,8 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
     # ---- observers -------------------------------------------------------------------
 
     def subscribe(self, callback: Observer) -> Callable[[], None]:
-        """Call `callback(event, line_id)` on "script", "line", "saved" and "reloaded"."""
+        """Call `callback(event, line_id)` on "script", "line", "saved", "reloaded" and "images"
+        (a scene's image takes changed without an undoable edit: which picture is in use may have)."""
         self._observers.append(callback)
 
         def unsubscribe() -> None:

@@ -110,3 +110,72 @@ def test_add_music_from_the_file_menu_and_refusals(timeline_studio, monkeypatch,
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))  # cancelled: nothing changes
     panel.add_music_action.trigger()
     assert not panel.timeline.track("music") and _toml_music(folder) == ""
+
+
+def _on_screen(widget):
+    """What the window really shows (the backing store, scrolled pixels and all), not a fresh paint."""
+    QApplication.processEvents()
+    window = widget.window()
+    shot = window.windowHandle().screen().grabWindow(window.winId()).toImage()
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    ratio = shot.width() / max(1, window.width())
+    return shot.copy(int(top_left.x() * ratio), int(top_left.y() * ratio),
+                     int(widget.width() * ratio), int(widget.height() * ratio))
+
+
+def _differing(a, b) -> float:
+    """The share of pixels that differ between two images of one size."""
+    from PySide6.QtGui import QImage
+
+    a, b = (i.convertToFormat(QImage.Format.Format_RGB32) for i in (a, b))
+    assert a.size() == b.size()
+    x = np.frombuffer(a.constBits(), np.uint8).reshape(a.height(), a.bytesPerLine())
+    y = np.frombuffer(b.constBits(), np.uint8).reshape(b.height(), b.bytesPerLine())
+    return float(np.mean(np.any(x.reshape(a.height(), -1, 4) != y.reshape(b.height(), -1, 4), axis=2)))
+
+
+def test_scrolling_and_zooming_leave_no_repaint_artefacts(timeline_studio, qtbot, artifacts_dir):
+    from studio.ui.timeline.tracks import LEFT, RULER
+
+    win, panel = timeline_studio, timeline_studio.timeline
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    view = panel.view
+    view.set_scale(160.0)  # wide enough to scroll
+    bar = view.horizontalScrollBar()
+    bar.setValue(0)
+    assert bar.maximum() > 300
+    viewport = view.viewport()
+    labels = lambda img: img.copy(0, RULER + 2, LEFT - 4, img.height() - RULER - 2)  # noqa: E731
+    ruler = lambda img: img.copy(0, 0, img.width(), RULER)  # noqa: E731
+    before = _on_screen(viewport)
+    before.save(str(artifacts_dir / "timeline-before-scrolling.png"))
+
+    worst = 0.0
+    for value in list(range(0, bar.maximum(), 37)) + [bar.maximum()] + list(range(bar.maximum(), -1, -53)) + [0]:
+        bar.setValue(value)
+        shown = _on_screen(viewport)
+        worst = max(worst, _differing(labels(shown), labels(before)))  # the lane names never move
+        fresh = viewport.grab().toImage()  # the whole view painted afresh at this position
+        if _differing(ruler(shown), ruler(fresh)) >= 0.002:
+            shown.save(str(artifacts_dir / "timeline-garbled.png"))
+            raise AssertionError(f"the ruler is garbled after scrolling to {value}")
+    shown = _on_screen(viewport)
+    shown.save(str(artifacts_dir / "timeline-after-scrolling.png"))
+    assert worst < 0.002, f"lane labels drawn over themselves ({worst:.1%} of the pixels differ)"
+    assert _differing(ruler(shown), ruler(before)) < 0.002
+
+    for _ in range(3):  # zoom in and out, then back to the start
+        view.zoom(1.25)
+        bar.setValue(bar.maximum() // 2)
+        _on_screen(viewport)
+    for _ in range(3):
+        view.zoom(0.8)
+        _on_screen(viewport)
+    view.set_scale(160.0)
+    bar.setValue(0)
+    shown = _on_screen(viewport)
+    shown.save(str(artifacts_dir / "timeline-after-zooming.png"))
+    assert _differing(labels(shown), labels(before)) < 0.002
+    assert _differing(ruler(shown), ruler(before)) < 0.002

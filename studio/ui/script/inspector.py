@@ -163,7 +163,7 @@ class LineInspector(QWidget):
         self.line_id = None
 
     def project_changed(self, event: str, line_id) -> None:
-        if self.line_id is None or self._syncing:
+        if self.line_id is None or self._syncing or event == "images":
             return
         if event in ("script", "reloaded") or line_id in (None, self.line_id):
             if self._line_exists(self.line_id):

@@ -141,6 +141,9 @@ class TimelineView(QGraphicsView):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setBackgroundBrush(QColor(PANEL))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # The lane names are painted at a fixed place on screen (drawForeground): a scroll must
+        # repaint the whole viewport, not shift the old pixels (names drawn twice, ruler garbled).
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.scale_px = 80.0  # pixels per second
         self.timeline = None
         self.labels: dict[str, str] = {}
