@@ -654,23 +654,28 @@ def totals(figures: list[dict], texts: list[str], folder: Path) -> dict:
     }
 
 
+def better(va, vb, lower: bool) -> str:
+    """"a", "b" or "tie": which of two figures wins (a missing figure loses)."""
+    if va is None and vb is None:
+        return "tie"
+    if va is None:
+        return "b"
+    if vb is None:
+        return "a"
+    if abs(va - vb) < 1e-9:
+        return "tie"
+    return ("a" if va < vb else "b") if lower else ("a" if va > vb else "b")
+
+
 def verdict(data: dict) -> dict:
     """Who wins on picks, intelligibility, naturalness, speed and cost ("a", "b" or "tie")."""
+    if data.get("task") == "image":
+        from studio.render.compare_images import image_verdict
+
+        return image_verdict(data)
     lines = data.get("lines", [])
     ta, tb = data.get("totals", {}).get("a", {}), data.get("totals", {}).get("b", {})
     picks = {side: sum(1 for e in lines if e.get("pick") == side) for side in "ab"}
-
-    def better(va, vb, lower: bool):
-        if va is None and vb is None:
-            return "tie"
-        if va is None:
-            return "b"
-        if vb is None:
-            return "a"
-        if abs(va - vb) < 1e-9:
-            return "tie"
-        return ("a" if va < vb else "b") if lower else ("a" if va > vb else "b")
-
     cost_a = Decimal(data.get("price", {}).get("a", {}).get("project", "0"))
     cost_b = Decimal(data.get("price", {}).get("b", {}).get("project", "0"))
     rows = {
@@ -723,9 +728,16 @@ class SwitchPlan:
     lines: int  # lines with words
     cost: Decimal
     paid: bool
+    task: str = "tts"
 
     def sentence(self) -> str:
         what = "draft" if self.tier == "drafts" else "final"
+        if self.task == "image":
+            cost = format_money(self.cost) if self.paid else "nothing (it is free)"
+            changed = "; ".join(f"{where} = {after!r} (was {before!r})" for where, before, after in self.changes)
+            return (f"Using {self.engine} for image {self.tier} leaves the scenes' images as they are (an image "
+                    f"does not turn stale with its engine); {self.stale} of {self.lines} scenes have no current "
+                    f"image and would be rendered with it, costing {cost}. stitch.toml: {changed}.")
         cost = format_money(self.cost) if self.paid else "nothing (it is free)"
         changed = "; ".join(f"{where} = {after!r} (was {before!r})" for where, before, after in self.changes)
         return (f"Using {self.engine} for {self.tier} makes {self.stale} of {self.lines} {what} takes stale; "
@@ -739,6 +751,14 @@ def _manifest_changes(project: "Project", registry: "EngineRegistry", comparison
     b = comparison.data["b"]
     engine_id = b["engine"]
     key = "draft" if tier == "drafts" else "final"
+    if comparison.data.get("task") == "image":
+        # The engine and its settings; steps, size and seed were the comparison's requests, not the engine's.
+        changes = [(f"routing.image.{key}", manifest.route("image")[0 if key == "draft" else 1], engine_id)]
+        base = manifest.engine_settings(engine_id)
+        for name, value in sorted(b.get("settings", {}).items()):
+            if base.get(name) != value:
+                changes.append((f"engines.{engine_id}.{name}", base.get(name), value))
+        return [c for c in changes if c[1] != c[2]]
     changes = [(f"routing.tts.{key}", getattr(manifest, f"tts_{key}"), engine_id)]
     settings = dict(b.get("settings", {}))
     voice = b.get("voice", "")
@@ -778,6 +798,10 @@ def plan_switch(project: "Project", registry: "EngineRegistry", comparison: Comp
     from studio.jobs.pipeline import Voicing
 
     changes = _manifest_changes(project, registry, comparison, tier)
+    if comparison.data.get("task") == "image":
+        from studio.render.compare_images import image_switch_plan
+
+        return image_switch_plan(project, registry, comparison, tier, changes)
     probe = Manifest.load(project.folder)
     probe.__dict__.update({k: v for k, v in project.manifest.__dict__.items() if not k.startswith("_")})
     real = project.manifest
