@@ -44,7 +44,7 @@ from studio.money.ledger import BudgetExceeded, project_ledger, shared_budget
 from studio.money.prices import format_money, money
 from studio.render.compare import (
     COMPARISONS, SCHEMA, TIER, Candidate, CandidateFailed, Comparison, _NUMBER, _UNUSUAL, _CAPITAL,
-    _remove_folder, comparisons_dir,
+    _remove_folder, comparisons_dir, verdict,
 )
 from studio.storage import atomic_write_bytes
 
@@ -125,15 +125,19 @@ def hard_scenes(project: "Project", k: int = DEFAULT_SAMPLE) -> list[ScenePick]:
 
 
 def pick_scene_ids(project: "Project", wanted: list[str]) -> list[ScenePick]:
-    """The scenes named by number or id (`--lines`), each with a prompt."""
-    from studio.cli.images import pick_scenes
-
-    picks = []
-    for number, scene in pick_scenes(project, wanted):
-        prompt = (project.scene_prompt(scene.id) or "").strip()
-        if not prompt:
-            raise StudioError(f"Scene {number} has no image prompt: describe it in the Images panel first.")
-        picks.append(ScenePick(scene.id, number, scene.title, prompt, tuple(["chosen"] + prompt_reasons(prompt))))
+    """The scenes named by number (from 1) or id (`--lines`), each with a prompt."""
+    numbered = list(enumerate(project.scenes, 1))
+    picks: list[ScenePick] = []
+    for name in wanted:
+        match = [(n, s) for n, s in numbered if str(n) == name or s.id == name]
+        if not match:
+            raise StudioError(f"There is no scene '{name}': the scenes are numbered 1 to {len(numbered)}.")
+        for number, scene in match:
+            prompt = (project.scene_prompt(scene.id) or "").strip()
+            if not prompt:
+                raise StudioError(f"Scene {number} has no image prompt: describe it in the Images panel first.")
+            if all(p.scene_id != scene.id for p in picks):
+                picks.append(ScenePick(scene.id, number, scene.title, prompt, tuple(["chosen"] + prompt_reasons(prompt))))
     return picks
 
 
@@ -441,7 +445,7 @@ def _finish(plan: ImagePlan, data: dict, folder: Path) -> Comparison:
     atomic_write_bytes(folder / data["contact_sheet"], sheet)
     data["totals"] = {role: image_totals([e[role] for e in data["lines"]]) for role in "ab"}
     data["price"] = image_price(plan, data)
-    data["verdict"] = image_verdict(data)
+    data["verdict"] = verdict(data)
     data.setdefault("switches", [])
     comparison = Comparison(data, folder)
     comparison.save()
@@ -474,27 +478,6 @@ def image_price(plan: ImagePlan, data: dict) -> dict:
         out[role] = {"sample": str(money(spent)), "per_image": str(money(spent / count)) if count else "0.000000",
                      "project": str(plan.project_cost[role]), "local": not side.hosted}
     return out
-
-
-def image_verdict(data: dict) -> dict:
-    """Who wins on picks, seconds per image, peak memory and cost ("a", "b" or "tie")."""
-    from studio.render.compare import better
-
-    ta, tb = data.get("totals", {}).get("a", {}), data.get("totals", {}).get("b", {})
-    picks = {side: sum(1 for e in data.get("lines", []) if e.get("pick") == side) for side in "ab"}
-    cost_a = Decimal(data.get("price", {}).get("a", {}).get("project", "0"))
-    cost_b = Decimal(data.get("price", {}).get("b", {}).get("project", "0"))
-    rows = {
-        "picks": {"a": picks["a"], "b": picks["b"],
-                  "better": better(picks["a"], picks["b"], False) if any(picks.values()) else "tie"},
-        "seconds": {"a": ta.get("seconds"), "b": tb.get("seconds"), "better": better(ta.get("seconds"), tb.get("seconds"), True)},
-        "memory": {"a": ta.get("peak_memory_mb"), "b": tb.get("peak_memory_mb"),
-                   "better": better(ta.get("peak_memory_mb"), tb.get("peak_memory_mb"), True)},
-        "cost": {"a": str(cost_a), "b": str(cost_b), "better": better(float(cost_a), float(cost_b), True)},
-    }
-    score = {side: sum(1 for row in rows.values() if row["better"] == side) for side in "ab"}
-    rows["overall"] = {"a": score["a"], "b": score["b"], "better": better(score["a"], score["b"], False)}
-    return rows
 
 
 # -- the contact sheet ------------------------------------------------------------------
@@ -543,24 +526,3 @@ def contact_sheet(folder: Path, data: dict) -> bytes:
     sheet.save(out, format="PNG")
     return out.getvalue()
 
-
-# -- switching --------------------------------------------------------------------------
-
-
-def image_switch_plan(project: "Project", registry: "EngineRegistry", comparison: Comparison, tier: str, changes):
-    """`compare.plan_switch` for an image comparison: how many scenes would be rendered with the
-    candidate (those with no chosen or current image) and what that costs."""
-    from studio.render.compare import SwitchPlan
-
-    engine_id = comparison.data["b"]["engine"]
-    settings = {**project.manifest.engine_settings(engine_id), **comparison.data["b"].get("settings", {})}
-    engine = registry.configured(engine_id, settings)
-    scenes = scene_prompts(project)
-    waiting = [prompt for _n, scene, prompt in scenes if project.image_state(scene.id) in ("none", "stale")]
-    hosted = is_hosted(engine)
-    cost = money(0)
-    if hosted and waiting:
-        cost = money(sum((engine.quote(imaging.scene_request(engine, prompt, project.manifest.format, 0)).money
-                          for prompt in waiting), Decimal(0)))
-    paid = hosted and bool(getattr(engine, "paid", False))
-    return SwitchPlan(tier, engine_id, changes, len(waiting), len(scenes), cost, paid, task="image")
