@@ -67,8 +67,7 @@ def run(args, *, registry=None, out=None, ask=None) -> int:
         if not args.candidate:
             raise StudioError("Name the engine to try with --candidate ENGINE (for example --candidate kokoro).")
         if args.task == "image":
-            raise StudioError("Comparing image engines is not built yet: `--task tts` compares voices; "
-                              "nothing was rendered.")
+            return _run_image(project, registry, args, out, ask)
         return _run_tts(project, registry, args, out, ask)
     finally:
         project.close()
@@ -88,6 +87,45 @@ def _run_tts(project, registry, args, out, ask) -> int:
     state = _Interruptible(args.json)
     comparison = _with_ctrl_c(state, lambda: run_comparison(plan, state))
     return _report(project, registry, comparison, args, out, ask, summary_lines(comparison))
+
+
+def _run_image(project, registry, args, out, ask) -> int:
+    from studio.render.compare import Candidate, parse_settings
+    from studio.render.compare_images import DEFAULT_SAMPLE, plan_image_comparison, run_image_comparison
+
+    candidate = Candidate(args.candidate, parse_settings(args.settings))
+    plan = plan_image_comparison(project, registry, candidate, scenes=args.lines, sample=args.sample or DEFAULT_SAMPLE)
+    print(plan.sentence(), file=sys.stderr if args.json else out, flush=True)
+    if plan.paid and plan.quote > 0 and not args.yes and not confirm(ask, "Render the candidate's images? [y/N] "):
+        print("Nothing was sent.", file=sys.stderr)
+        return 1
+    state = _Interruptible(args.json)
+    comparison = _with_ctrl_c(state, lambda: run_image_comparison(plan, state))
+    return _report(project, registry, comparison, args, out, ask, image_summary_lines(comparison))
+
+
+def image_summary_lines(comparison) -> list[str]:
+    """An image comparison as text: each scene's figures A | B, the totals, price and verdict."""
+    from studio.render.compare_report import IMAGE_FIGURES, shown
+
+    data = comparison.data
+    out = [f"A: {data['a']['label']} ({data['a'].get('size', '')}, {data['a'].get('steps')} steps)   "
+           f"B: {data['b']['label']} ({data['b'].get('size', '')}, {data['b'].get('steps')} steps)"]
+    for entry in data["lines"] + [{"number": "all", "prompt": "", **data["totals"]}]:
+        title = f"Scene {entry['number']}" if entry["number"] != "all" else "Total (per image)"
+        out.append(f"{title}: {entry['prompt'][:70]}")
+        for key, name, fmt in IMAGE_FIGURES:
+            out.append(f"  {name:<22} {shown(entry['a'].get(key), fmt):>14} | {shown(entry['b'].get(key), fmt)}")
+    price = data["price"]
+    out.append(f"Cost per image: A {_money(price['a'], 'per_image')}, B {_money(price['b'], 'per_image')}; "
+               f"whole project: A {_money(price['a'], 'project')}, B {_money(price['b'], 'project')}.")
+    out.append(f"Peak memory: {data['memory_method']}.")
+    verdict = data["verdict"]
+    better = {k: v["better"].upper() if v["better"] != "tie" else "even" for k, v in verdict.items()}
+    out.append(f"Verdict: speed {better['seconds']}, memory {better['memory']}, cost {better['cost']}; "
+               f"rows won A {verdict['overall']['a']}, B {verdict['overall']['b']}. "
+               f"Contact sheet: {comparison.folder / data['contact_sheet']}")
+    return out
 
 
 def _with_ctrl_c(state: _Interruptible, work):

@@ -654,23 +654,26 @@ def totals(figures: list[dict], texts: list[str], folder: Path) -> dict:
     }
 
 
+def better(va, vb, lower: bool) -> str:
+    """"a", "b" or "tie": which of two figures wins (a missing figure loses)."""
+    if va is None and vb is None:
+        return "tie"
+    if va is None:
+        return "b"
+    if vb is None:
+        return "a"
+    if abs(va - vb) < 1e-9:
+        return "tie"
+    return ("a" if va < vb else "b") if lower else ("a" if va > vb else "b")
+
+
 def verdict(data: dict) -> dict:
     """Who wins on picks, intelligibility, naturalness, speed and cost ("a", "b" or "tie")."""
+    if data.get("task") == "image":
+        return image_verdict(data)
     lines = data.get("lines", [])
     ta, tb = data.get("totals", {}).get("a", {}), data.get("totals", {}).get("b", {})
     picks = {side: sum(1 for e in lines if e.get("pick") == side) for side in "ab"}
-
-    def better(va, vb, lower: bool):
-        if va is None and vb is None:
-            return "tie"
-        if va is None:
-            return "b"
-        if vb is None:
-            return "a"
-        if abs(va - vb) < 1e-9:
-            return "tie"
-        return ("a" if va < vb else "b") if lower else ("a" if va > vb else "b")
-
     cost_a = Decimal(data.get("price", {}).get("a", {}).get("project", "0"))
     cost_b = Decimal(data.get("price", {}).get("b", {}).get("project", "0"))
     rows = {
@@ -684,6 +687,26 @@ def verdict(data: dict) -> dict:
     score = {side: sum(1 for row in rows.values() if row["better"] == side) for side in "ab"}
     rows["overall"] = {"a": score["a"], "b": score["b"], "better": better(score["a"], score["b"], False)}
     return rows
+
+
+def image_verdict(data: dict) -> dict:
+    """Who wins on picks, seconds per image, peak memory and cost ("a", "b" or "tie")."""
+    ta, tb = data.get("totals", {}).get("a", {}), data.get("totals", {}).get("b", {})
+    picks = {side: sum(1 for e in data.get("lines", []) if e.get("pick") == side) for side in "ab"}
+    cost_a = Decimal(data.get("price", {}).get("a", {}).get("project", "0"))
+    cost_b = Decimal(data.get("price", {}).get("b", {}).get("project", "0"))
+    rows = {
+        "picks": {"a": picks["a"], "b": picks["b"],
+                  "better": better(picks["a"], picks["b"], False) if any(picks.values()) else "tie"},
+        "seconds": {"a": ta.get("seconds"), "b": tb.get("seconds"), "better": better(ta.get("seconds"), tb.get("seconds"), True)},
+        "memory": {"a": ta.get("peak_memory_mb"), "b": tb.get("peak_memory_mb"),
+                   "better": better(ta.get("peak_memory_mb"), tb.get("peak_memory_mb"), True)},
+        "cost": {"a": str(cost_a), "b": str(cost_b), "better": better(float(cost_a), float(cost_b), True)},
+    }
+    score = {side: sum(1 for row in rows.values() if row["better"] == side) for side in "ab"}
+    rows["overall"] = {"a": score["a"], "b": score["b"], "better": better(score["a"], score["b"], False)}
+    return rows
+
 
 
 def _line_number(project: "Project", line_id: str) -> int:
@@ -723,9 +746,16 @@ class SwitchPlan:
     lines: int  # lines with words
     cost: Decimal
     paid: bool
+    task: str = "tts"
 
     def sentence(self) -> str:
         what = "draft" if self.tier == "drafts" else "final"
+        if self.task == "image":
+            cost = format_money(self.cost) if self.paid else "nothing (it is free)"
+            changed = "; ".join(f"{where} = {after!r} (was {before!r})" for where, before, after in self.changes)
+            return (f"Using {self.engine} for image {self.tier} leaves the scenes' images as they are (an image "
+                    f"does not turn stale with its engine); {self.stale} of {self.lines} scenes have no current "
+                    f"image and would be rendered with it, costing {cost}. stitch.toml: {changed}.")
         cost = format_money(self.cost) if self.paid else "nothing (it is free)"
         changed = "; ".join(f"{where} = {after!r} (was {before!r})" for where, before, after in self.changes)
         return (f"Using {self.engine} for {self.tier} makes {self.stale} of {self.lines} {what} takes stale; "
@@ -739,6 +769,14 @@ def _manifest_changes(project: "Project", registry: "EngineRegistry", comparison
     b = comparison.data["b"]
     engine_id = b["engine"]
     key = "draft" if tier == "drafts" else "final"
+    if comparison.data.get("task") == "image":
+        # The engine and its settings; steps, size and seed were the comparison's requests, not the engine's.
+        changes = [(f"routing.image.{key}", manifest.route("image")[0 if key == "draft" else 1], engine_id)]
+        base = manifest.engine_settings(engine_id)
+        for name, value in sorted(b.get("settings", {}).items()):
+            if base.get(name) != value:
+                changes.append((f"engines.{engine_id}.{name}", base.get(name), value))
+        return [c for c in changes if c[1] != c[2]]
     changes = [(f"routing.tts.{key}", getattr(manifest, f"tts_{key}"), engine_id)]
     settings = dict(b.get("settings", {}))
     voice = b.get("voice", "")
@@ -778,6 +816,8 @@ def plan_switch(project: "Project", registry: "EngineRegistry", comparison: Comp
     from studio.jobs.pipeline import Voicing
 
     changes = _manifest_changes(project, registry, comparison, tier)
+    if comparison.data.get("task") == "image":
+        return image_switch_plan(project, registry, comparison, tier, changes)
     probe = Manifest.load(project.folder)
     probe.__dict__.update({k: v for k, v in project.manifest.__dict__.items() if not k.startswith("_")})
     real = project.manifest
@@ -803,6 +843,26 @@ def plan_switch(project: "Project", registry: "EngineRegistry", comparison: Comp
     finally:
         project.manifest = real
     return SwitchPlan(tier, comparison.data["b"]["engine"], changes, stale, len(lines), money(cost), paid)
+
+
+def image_switch_plan(project: "Project", registry: "EngineRegistry", comparison: Comparison, tier: str, changes):
+    """`compare.plan_switch` for an image comparison: how many scenes would be rendered with the
+    candidate (those with no chosen or current image) and what that costs."""
+    from studio.jobs import imaging
+
+    engine_id = comparison.data["b"]["engine"]
+    settings = {**project.manifest.engine_settings(engine_id), **comparison.data["b"].get("settings", {})}
+    engine = registry.configured(engine_id, settings)
+    scenes = [(s, (project.scene_prompt(s.id) or "").strip()) for s in project.scenes]
+    scenes = [(s, p) for s, p in scenes if p]
+    waiting = [prompt for scene, prompt in scenes if project.image_state(scene.id) in ("none", "stale")]
+    hosted = is_hosted(engine)
+    cost = money(0)
+    if hosted and waiting:
+        cost = money(sum((engine.quote(imaging.scene_request(engine, prompt, project.manifest.format, 0)).money
+                          for prompt in waiting), Decimal(0)))
+    paid = hosted and bool(getattr(engine, "paid", False))
+    return SwitchPlan(tier, engine_id, changes, len(waiting), len(scenes), cost, paid, task="image")
 
 
 def apply_switch(project: "Project", registry: "EngineRegistry", comparison: Comparison, tier: str) -> SwitchPlan:
