@@ -25,6 +25,7 @@ torch lies in pip's find-links folder.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,18 @@ def _report(*args: str, keep: dict[str, str] | None = None) -> list[dict]:
 
 
 def resolve(upgrade: bool = False) -> list[dict]:
+    # pip reads the studio's metadata by building it in the checkout; an egg-info left there would
+    # shadow the installed metadata (its engine entry points) for Python started in the checkout.
+    leftover = ROOT / "stitch_studio.egg-info"
+    had = leftover.exists()
+    try:
+        return _resolve(upgrade)
+    finally:
+        if not had:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _resolve(upgrade: bool) -> list[dict]:
     build = _project()["build-system"]["requires"]
     keep = {} if upgrade or not LOCK.exists() else {n: v for n, v in locked().items() if n != "torch"}
     try:
