@@ -31,9 +31,9 @@ def planner(project, registry, engine_id: str | None = None):
     engine_id = engine_id or final or draft
     if not engine_id:
         raise EngineError(
-            "This project has no planning engine: set final under [routing.plan] in stitch.toml (for example "
-            '"anthropic" or "openai-chat"; for a local model, "openai-chat" with base_url under '
-            "[engines.openai-chat]), or pass --engine."
+            "This project has no planning engine: set draft under [routing.plan] in stitch.toml to \"smollm2\" "
+            "(on this computer, free) or final to \"anthropic\" or \"openai-chat\" (for your own server, "
+            "\"openai-chat\" with base_url under [engines.openai-chat]), or pass --engine."
         )
     engine = registry.configured(engine_id, project.manifest.engine_settings(engine_id))
     if getattr(engine, "task", "") != "plan":

@@ -62,6 +62,8 @@ def test_asking_is_needed_for_a_paid_plan_and_no_answer_sends_nothing(project, c
 
 
 def test_no_planning_engine_is_one_sentence(project, capsys):
+    project.manifest.set_route("plan", draft="", final="")
+    project.save()
     project.close()
     assert main(["plan", str(project.folder)]) == 2
     assert "no planning engine" in capsys.readouterr().err
