@@ -24,7 +24,7 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
     project.close()
     assert main(["plan", str(folder), "--direction", "calm, for 12-year-olds, watercolour look"]) == 0
     said = capsys.readouterr().out
-    assert "free (this server is not billed)" in said and "Changes (apply with --apply)" in said
+    assert "free (not billed: it runs on this computer or your own server)" in said and "Changes (apply with --apply)" in said
     assert "The word “Kokoro”: (none) → KOH-koh-roh" in said and "Review notes" in said
     [path] = list_plans(folder)
     assert path.with_suffix(".md").is_file()
