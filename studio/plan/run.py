@@ -31,9 +31,9 @@ def planner(project, registry, engine_id: str | None = None):
     engine_id = engine_id or final or draft
     if not engine_id:
         raise EngineError(
-            "This project has no planning engine: set final under [routing.plan] in stitch.toml (for example "
-            '"anthropic" or "openai-chat"; for a local model, "openai-chat" with base_url under '
-            "[engines.openai-chat]), or pass --engine."
+            "This project has no planning engine: set draft under [routing.plan] in stitch.toml to \"smollm2\" "
+            "(on this computer, free) or final to \"anthropic\" or \"openai-chat\" (for your own server, "
+            "\"openai-chat\" with base_url under [engines.openai-chat]), or pass --engine."
         )
     engine = registry.configured(engine_id, project.manifest.engine_settings(engine_id))
     if getattr(engine, "task", "") != "plan":
@@ -76,7 +76,7 @@ class PlanQuote:
     def sentence(self) -> str:
         size = f"about {self.input_tokens:,} tokens in, at most {self.max_tokens:,} back"
         if not self.paid:
-            return f"Planning with {self.label}: {size}; free (this server is not billed)."
+            return f"Planning with {self.label}: {size}; free (not billed: it runs on this computer or your own server)."
         return (f"Planning with {self.label}: {size}; at most {format_money(self.money)} (asking again once "
                 f"if the reply is not a plan costs as much again); {format_money(max(self.remaining, Decimal(0)))} "
                 f"of this project's {format_money(self.cap)} budget is left.")
@@ -89,7 +89,10 @@ def quote_plan(project, registry, engine=None, direction: str = "") -> PlanQuote
     request = engine.request(prompt.system, prompt.user, REPLY_SCHEMA)
     quote = engine.quote(request)
     budget = shared_budget(project.folder, project.manifest.budget)
-    return PlanQuote(engine.id, engine.label, quote.money, request.input_tokens(), request.max_tokens, quote.paid,
+    # The engine's own estimate of its tokens (a local planner asks one short question per scene).
+    tokens_in = quote.usage.input_tokens or request.input_tokens()
+    tokens_out = quote.usage.output_tokens or request.max_tokens
+    return PlanQuote(engine.id, engine.label, quote.money, tokens_in, tokens_out, quote.paid,
                      budget.remaining(), budget.cap, request, voices, {line.id: line.text for line in project.lines},
                      {s.id: s.title for s in project.scenes})
 

@@ -33,7 +33,7 @@ SPEED_RANGE = (0.5, 2.0)
 # "plan": a language model that plans the work (draft: a local one, final: a frontier one).
 TASKS = ("tts", "stt", "image", "cleanup", "plan")
 DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", ""),
-                  "plan": ("", "")}
+                  "plan": ("smollm2", "")}
 # Settings that would be a secret: keys live in the OS keyring, never in a project.
 _SECRET_WORDS = ("key", "token", "secret", "password")
 
@@ -69,6 +69,13 @@ final = ""
 
 [routing.cleanup]
 draft = "opencv"
+final = ""
+
+# Planning: a language model proposes image prompts, pronunciations and direction
+# (Tools > Plan...). The draft is SmolLM2, small and on this computer; set final to
+# "anthropic" or "openai-chat" (a hosted model or your own server) to plan with it.
+[routing.plan]
+draft = "smollm2"
 final = ""
 
 [budget]

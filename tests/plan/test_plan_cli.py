@@ -24,7 +24,7 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
     project.close()
     assert main(["plan", str(folder), "--direction", "calm, for 12-year-olds, watercolour look"]) == 0
     said = capsys.readouterr().out
-    assert "free (this server is not billed)" in said and "Changes (apply with --apply)" in said
+    assert "free (not billed: it runs on this computer or your own server)" in said and "Changes (apply with --apply)" in said
     assert "The word “Kokoro”: (none) → KOH-koh-roh" in said and "Review notes" in said
     [path] = list_plans(folder)
     assert path.with_suffix(".md").is_file()
@@ -62,6 +62,8 @@ def test_asking_is_needed_for_a_paid_plan_and_no_answer_sends_nothing(project, c
 
 
 def test_no_planning_engine_is_one_sentence(project, capsys):
+    project.manifest.set_route("plan", draft="", final="")
+    project.save()
     project.close()
     assert main(["plan", str(project.folder)]) == 2
     assert "no planning engine" in capsys.readouterr().err
