@@ -90,11 +90,21 @@ class TakeGrid(QListWidget):
         return item
 
     def show_icons(self, keys: set, icon_for) -> None:
-        """The thumbnails that arrived; items are looked up now: the grid may have been refilled."""
+        """The thumbnails that arrived; items are looked up now: the grid may have been refilled.
+
+        A picture narrower than the placeholder makes its cell narrower, and QListView resizes
+        the cell where it stands without centring it again or repainting what it covered: the
+        placeholder's caption stayed on screen beside the new one ("your pictureure"). So the
+        cells are laid out again and the whole view repainted."""
+        changed = False
         for row in range(self.count()):
             item = self.item(row)
             if item.data(THUMB_KEY) in keys:
                 item.setIcon(icon_for(item.data(THUMB_KEY)))
+                changed = True
+        if changed:
+            self.doItemsLayout()
+            self.viewport().update()
 
     def select_take(self, take_id: str) -> None:
         for row in range(self.count()):
