@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.project.look import Look
 from studio.project.paths import inside_project
 from studio.render.burned_captions import CaptionArt, caption_art, lay_on
 from studio.render.colour import BLACK, to_yuv
@@ -84,15 +85,18 @@ def _even(x: float) -> int:
 FIT_BEYOND = 1.2
 
 
-def fit_shape(image: np.ndarray, width: int, height: int) -> np.ndarray:
+def fit_shape(image: np.ndarray, width: int, height: int, fit: str = "blur") -> np.ndarray:
     """A picture of the video's shape: the picture as it is when the shapes are close (the
-    crop takes little), else the whole picture over a blurred copy of itself."""
+    crop takes little), else (`fit`, stitch.toml's `[timeline] fit`) the whole picture over
+    a blurred copy of itself ("blur") or the video's shape cut around its subject ("subject")."""
     import cv2
 
     h, w = image.shape[:2]
     ratio = (w / h) / (width / height)
     if max(ratio, 1 / ratio) <= FIT_BEYOND:
         return image
+    if fit == "subject":
+        return around_subject(image, width, height)
     # The canvas at the picture's own resolution along its long side of the frame.
     scale = min(width / w, height / h)
     canvas_w, canvas_h = int(round(width / scale)), int(round(height / scale))
@@ -107,15 +111,27 @@ def fit_shape(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return back
 
 
-def make_plate(image: np.ndarray, width: int, height: int, zoom: float | None = None) -> Plate:
+def around_subject(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The largest crop of the video's shape centred on the picture's subject, as the
+    cleanup's Fit to format finds it (`engines.cleanup.subject_box`)."""
+    from studio.engines.cleanup import crop_box, subject_box
+
+    h, w = image.shape[:2]
+    x, y, bw, bh = subject_box(np.ascontiguousarray(image[:, :, ::-1]))  # it reads RGB
+    cx, cy, cw, ch = crop_box(w, h, (width, height), ((x + bw / 2) / w, (y + bh / 2) / h))
+    return image[cy:cy + ch, cx:cx + cw]
+
+
+def make_plate(image: np.ndarray, width: int, height: int, zoom: float | None = None, fit: str = "blur") -> Plate:
     """Fit `image` to the video's shape (a small difference cropped, centred; a large one
-    shown whole over a blurred copy) and scale it for framings up to `zoom`.
+    shown whole over a blurred copy, or cut around its subject: `fit`) and scale it for
+    framings up to `zoom`.
 
     With no zoom (a still that does not move) the plate is exactly the frame.
     """
     import cv2
 
-    image = fit_shape(image, width, height)
+    image = fit_shape(image, width, height, fit)
     h, w = image.shape[:2]
     if w * height > h * width:  # wider than the video: keep the full height
         cw, ch = h * width / height, h
@@ -188,8 +204,9 @@ class FrameMaker:
     """Makes frame i of the timeline into a (height·3/2, width) yuv420p buffer."""
 
     def __init__(self, timeline: Timeline, project_folder: Path, width: int, height: int, fps: int,
-                 captions=(), burn_captions: bool = True):
+                 captions=(), burn_captions: bool = True, look: Look | None = None):
         self.folder = Path(project_folder)
+        self.look = look or Look()  # stitch.toml's fit and caption style
         self.width, self.height, self.fps = width, height, fps
         self.images = timeline.track("image")
         self.cues = sorted((c for c in captions if c.end > c.start), key=lambda c: c.start) if burn_captions else []
@@ -230,7 +247,8 @@ class FrameMaker:
             # Clips already shown are never shown again: keep memory to one or two stills.
             self._plates = {k: p for k, p in self._plates.items() if self._clip(k).end > clip.start}
             zoom = clip.pan_zoom.max_zoom if clip.pan_zoom else None
-            plate = make_plate(read_image(inside_project(self.folder, clip.source, "A scene's image")), self.width, self.height, zoom)
+            plate = make_plate(read_image(inside_project(self.folder, clip.source, "A scene's image")), self.width, self.height, zoom,
+                               self.look.fit)
             self._plates[clip.id] = plate
         return plate
 

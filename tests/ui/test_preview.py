@@ -152,3 +152,35 @@ def _colour_of(name: str) -> tuple[int, int, int]:
 
     c = QColor(name)
     return c.red(), c.green(), c.blue()
+
+
+@pytest.mark.parametrize("fit", ["blur", "subject"])
+def test_a_picture_of_another_shape_is_fitted_as_the_export_fits_it(qtbot, preview, tmp_path, fit, artifacts_dir):
+    from studio.project.look import Look
+    from studio.render.frames import FrameMaker
+    from studio.ui.timeline.preview import _rgb
+
+    portrait = np.zeros((800, 450, 3), np.uint8)
+    portrait[:, :] = (40, 80, 200)
+    portrait[60:200, 160:290] = (250, 250, 250)  # the subject, near the top
+    portrait[600:, :] = (30, 160, 60)  # green ground at the bottom: cut off around the subject
+    Image.fromarray(portrait).save(tmp_path / "portrait.png")
+    timeline = layout(VOICE, [("s1", "portrait.png"), ("s2", "portrait.png")])
+    timeline = timeline.set_pan_zoom("image:s1", None)
+    preview.resize(640, 400)
+    preview.show_timeline(tmp_path, timeline, [], "16:9", Look(fit=fit))
+    shot = _at(qtbot, preview, 1.0)
+    shot.save(str(artifacts_dir / f"preview-fit-{fit}.png"))
+
+    maker = FrameMaker(timeline, tmp_path, 1920, 1080, 30, look=Look(fit=fit))
+    buffer = maker.new_buffer()
+    maker.make(30, buffer)
+    video = _rgb(*maker.planes(buffer))
+    frame = preview.frame_rect()
+    for fx, fy in ((0.05, 0.5), (0.5, 0.2), (0.5, 0.5), (0.5, 0.95), (0.95, 0.9)):
+        seen = _colour(shot, QPoint(int(frame.left() + fx * frame.width()), int(frame.top() + fy * frame.height())))
+        exported = tuple(int(c) for c in video[int(fy * 1079), int(fx * 1919)])
+        assert _near(seen, exported, 14), (fx, fy, seen, exported)
+    bottom = _colour(shot, QPoint(int(frame.center().x()), int(frame.top() + 0.97 * frame.height())))
+    # Over the blur the whole picture shows, green ground included; around the subject it is cut off.
+    assert _near(bottom, (30, 160, 60), 30) == (fit == "blur")

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from studio.errors import StudioError
+from studio.project.look import look_of
 from studio.project.media import MUSIC_SUFFIXES
 from studio.ui.timeline.preview import Preview, install_preview
 from studio.ui.timeline.controls import ClipControls, Clock, TimelineHeader
@@ -147,7 +148,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         if timeline != self.timeline:
             self._set(timeline)
         else:  # the project's format may have changed
-            self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
+            self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format,
+                                      look_of(self.project.manifest))
 
     def _set(self, timeline) -> None:
         from studio.render.from_project import save_timeline, timeline_cues
@@ -158,7 +160,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         selected = self.view.selected if any(c.id == self.view.selected for c in timeline.clips) else None
         self.view.show_timeline(timeline, clip_labels(self.project, timeline), self.cues)
         self.view.select(selected)
-        self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
+        self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format,
+                                      look_of(self.project.manifest))
         self._sync_lock()
         self._fetch_media()
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QWidget
 
 from studio.errors import StudioError
+from studio.project.look import Look
 from studio.ui.shell.theme import MUTED
 
 LONG_SIDE = 960  # pixels of the preview's frame along its long side: sharp in a dock, cheap to keep
@@ -44,13 +45,14 @@ def frame_size(fmt: str) -> tuple[int, int]:
     return round(preset.width * k / 2) * 2, round(preset.height * k / 2) * 2
 
 
-def prepare_picture(path: Path, width: int, height: int, zoom: float | None) -> Picture:
-    """Worker side: read a still and crop it to the frame's shape with the export's plate code."""
+def prepare_picture(path: Path, width: int, height: int, zoom: float | None, fit: str = "blur") -> Picture:
+    """Worker side: read a still and fit it to the frame's shape with the export's plate code
+    (`fit`: over a blurred copy of itself, or cut around its subject, as stitch.toml says)."""
     import numpy as np
 
     from studio.render.frames import make_plate, read_image
 
-    plate = make_plate(read_image(path), width, height, zoom)
+    plate = make_plate(read_image(path), width, height, zoom, fit)
     rgb = np.ascontiguousarray(_rgb(plate.y, plate.u, plate.v))
     h, w = rgb.shape[:2]
     image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # QImage is safe off the UI thread
@@ -101,6 +103,7 @@ class Preview(QWidget):
         self.timeline = None
         self.cues: list = []
         self.size_px = frame_size("16:9")
+        self.look = Look()  # stitch.toml's fit and caption style, as the export uses them
         self.pictures: dict[str, Picture] = {}
         self.captions: dict[tuple[str, ...], tuple | None] = {}
         self.failed: dict[str, str] = {}  # source → why it cannot be shown
@@ -118,13 +121,13 @@ class Preview(QWidget):
         return QSize(360, 300)
 
     # -- what to show ---------------------------------------------------------------------
-    def show_timeline(self, folder, timeline, cues, fmt: str) -> None:
+    def show_timeline(self, folder, timeline, cues, fmt: str, look: Look | None = None) -> None:
         folder = Path(folder) if folder is not None else None
-        size = frame_size(fmt)
-        if folder != self.folder or size != self.size_px:
+        size, look = frame_size(fmt), look or Look()
+        if folder != self.folder or size != self.size_px or look != self.look:
             self.pictures, self.captions, self.failed = {}, {}, {}
             self._pending.clear()
-        self.folder, self.size_px = folder, size
+        self.folder, self.size_px, self.look = folder, size, look
         self.timeline, self.cues = timeline, sorted(cues or [], key=lambda c: c.start)
         self._fetch()
         self.show_at(self.time)
@@ -222,18 +225,18 @@ class Preview(QWidget):
         self._fetch_captions()
 
     def _prepare(self, source: str, zoom: float) -> None:
-        folder, (w, h), token = self.folder, self.size_px, object()
+        folder, (w, h), look, token = self.folder, self.size_px, self.look, object()
         self._pending[source] = token
 
         def work(_state):
-            return prepare_picture(folder / source, w, h, zoom if zoom > 1.0 + 1e-6 else None)
+            return prepare_picture(folder / source, w, h, zoom if zoom > 1.0 + 1e-6 else None, look.fit)
 
         def settled() -> bool:
-            """This job's answer still counts (no newer job for the source, same project and format)."""
+            """This job's answer still counts (no newer job for the source, same project, format and look)."""
             if self._pending.get(source) is not token:
                 return False
             del self._pending[source]
-            return (folder, (w, h)) == (self.folder, self.size_px)
+            return (folder, (w, h), look) == (self.folder, self.size_px, self.look)
 
         def done(picture: Picture) -> None:
             if settled():
