@@ -20,7 +20,8 @@ import numpy as np
 
 from studio.project.look import Look
 from studio.project.paths import inside_project
-from studio.render.burned_captions import CaptionArt, caption_art, lay_on
+from studio.render.burned_captions import CaptionArt, caption_art, lay_on, resolve_style
+from studio.render.captions import karaoke_cues
 from studio.render.colour import BLACK, to_yuv
 from studio.render.errors import MediaError
 from studio.render.segments import plan, segment_at
@@ -209,17 +210,22 @@ class FrameMaker:
         self.look = look or Look()  # stitch.toml's fit and caption style
         self.width, self.height, self.fps = width, height, fps
         self.images = timeline.track("image")
+        self.style = resolve_style(self.folder, self.look.captions)
+        if burn_captions and self.style.highlight:
+            captions = karaoke_cues(list(captions))  # a cue per word, the word spoken then drawn in colour
         self.cues = sorted((c for c in captions if c.end > c.start), key=lambda c: c.start) if burn_captions else []
         # Frames are made segment by segment (see segments.py): frame j of a segment shows its
         # origin + j/fps, so a segment's pixels are its own and an export can reuse them.
         self.segments = plan(timeline, fps, self.cues)
         self.count = self.segments[-1].end
         self._plates: dict[str, Plate] = {}
-        self._art: dict[tuple[str, ...], CaptionArt | None] = {}  # cues on screen, drawn when they first show
+        self._art: dict[tuple, CaptionArt | None] = {}  # cues on screen (and the spoken word), drawn when they first show
         self._still_frames: dict[str, np.ndarray] = {}
 
     def check_sources(self) -> None:
-        """Fail before any encoding if an image is missing."""
+        """Fail before any encoding if an image, or the captions' font, is missing."""
+        if self.cues and self.style.font:
+            caption_art(["Aa"], self.width, self.height, self.style)
         for clip in self.images:
             path = inside_project(self.folder, clip.source, f"The image of scene {clip.ref or clip.id}")
             if not path.is_file():
@@ -266,7 +272,7 @@ class FrameMaker:
         else:
             j = i - segment.first
             clip, progress = segment.clip, segment.progress_of(j, self.fps)
-            arts = [self._caption(lines) for j0, j1, lines in segment.captions if j0 <= j < j1]
+            arts = [self._caption(*run[2:]) for run in segment.captions if run[0] <= j < run[1]]
         if clip is None:
             for plane, value in zip((y, u, v), BLACK):
                 plane.fill(value)
@@ -289,9 +295,10 @@ class FrameMaker:
             if art is not None:
                 lay_on(art, y, u, v)
 
-    def _caption(self, lines: tuple[str, ...]) -> CaptionArt | None:
-        if lines not in self._art:
+    def _caption(self, lines: tuple[str, ...], spoken: int | None = None) -> CaptionArt | None:
+        key = (lines, spoken)
+        if key not in self._art:
             if len(self._art) > 16:  # cues already shown are rarely shown again
                 self._art.clear()
-            self._art[lines] = caption_art(list(lines), self.width, self.height)
-        return self._art[lines]
+            self._art[key] = caption_art(list(lines), self.width, self.height, self.style, spoken)
+        return self._art[key]

@@ -184,3 +184,32 @@ def test_a_picture_of_another_shape_is_fitted_as_the_export_fits_it(qtbot, previ
     bottom = _colour(shot, QPoint(int(frame.center().x()), int(frame.top() + 0.97 * frame.height())))
     # Over the blur the whole picture shows, green ground included; around the subject it is cut off.
     assert _near(bottom, (30, 160, 60), 30) == (fit == "blur")
+
+
+def test_the_preview_draws_the_caption_style_and_the_spoken_word(qtbot, preview, folder, artifacts_dir):
+    from studio.project.look import CaptionStyle, Look
+
+    timeline = layout(VOICE, [("s1", "images/red.png"), ("s2", "images/halves.png")])
+    timeline = timeline.set_pan_zoom("image:s1", None)
+    cue = Cue(0.5, 1.5, ["Hello there"], [(0.5, 1.0), (1.0, 1.5)])
+    preview.resize(640, 400)
+    preview.show_timeline(folder, timeline, [cue], "16:9", Look(captions=CaptionStyle(position="top", highlight="#ffd23f")))
+    early = _at(qtbot, preview, 0.7)
+    assert preview.spoken == 0
+    late = _at(qtbot, preview, 1.2)
+    assert preview.spoken == 1
+    late.save(str(artifacts_dir / "preview-karaoke.png"))
+    frame = preview.frame_rect()
+
+    def yellow_xs(shot):
+        xs = []
+        for x in range(int(frame.left()), int(frame.right())):
+            for y in range(int(frame.top()), int(frame.top() + 0.3 * frame.height()), 2):  # at the top, as chosen
+                r, g, b = _colour(shot, QPoint(x, y))
+                if r > 200 and g > 170 and b < 120:
+                    xs.append(x)
+                    break
+        return xs
+
+    first, second = yellow_xs(early), yellow_xs(late)
+    assert first and second and max(first) < min(second)  # "Hello", then "there"
