@@ -23,6 +23,7 @@ from studio.project.look import look_of
 from studio.project.media import MUSIC_SUFFIXES
 from studio.ui.timeline.preview import Preview, install_preview
 from studio.ui.timeline.controls import ClipControls, Clock, TimelineHeader
+from studio.ui.timeline.drops import TimelineDrops
 from studio.ui.timeline.keys import KEY_STEP_SECONDS, NUDGE_SECONDS, TimelineKeys
 from studio.ui.timeline.playback import MIX_FILE, TimelinePlayback
 from studio.ui.timeline.tracks import TimelineView, clip_labels, guarded
@@ -34,7 +35,7 @@ KEEP = object()  # an undo entry that leaves stitch.toml's music line as it is
 SOUND_FILTER = "Sound files (" + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;All files (*)"
 
 
-class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
+class TimelinePanel(TimelineKeys, TimelinePlayback, TimelineDrops, QWidget):
     # The timeline's undo stack changed, or the focus came to or left it: Edit ▸ Undo follows.
     history_changed = Signal()
 
@@ -78,6 +79,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         self.controls.framing_changed.connect(self.set_framing)
         self.view.key.connect(self._key)
         self.view.lane_menu.connect(self._lane_menu)
+        self.view.files_dropped.connect(self.files_dropped)
+        self.view.takes_drop = self.takes_drop
         self.header.play.clicked.connect(self.play_pause)
         self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
         self.header.zoom_in.clicked.connect(lambda: self.view.zoom(1.25))
