@@ -54,3 +54,14 @@ def test_the_view_follows_an_edit(creator_window, qtbot):
     win.project.edit_line(first.id, "Cut here (beat) and start again.")
     qtbot.waitUntil(lambda: any(t.startswith("Cut here") for k, t in dialog.rows() if k == "line"), timeout=2000)
     assert any(k == "direction" and t == "(beat)" for k, t in dialog.rows())
+
+
+def test_the_view_follows_the_project_now_open(creator_window, tmp_path, qtbot):
+    win = creator_window
+    dialog = _open_from_the_menu(win)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "script.md").write_text("# Another\n\n## Only scene\n\nJust one line here.\n", encoding="utf-8")
+    assert win.open_folder(other)
+    assert dialog.rows()[0] == ("title", "Another")
+    assert dialog.summary.text() == "1 scene, 1 spoken line."
