@@ -26,6 +26,7 @@ from contextlib import closing
 from pathlib import Path
 
 from studio.errors import Cancelled, StudioError
+from studio.project.look import look_of
 
 PRESET_FOR_FORMAT = {"9:16": "shorts", "16:9": "landscape", "1:1": "square"}
 
@@ -81,7 +82,7 @@ def run(args, *, render=None, registry=None, out=None, err=None) -> int:
         cues = from_project.timeline_cues(project, timeline)
         preset = args.preset or PRESET_FOR_FORMAT.get(project.manifest.format, "shorts")
         target = _target(project, args, preset)
-        work = _work(args, timeline, project.folder, target, preset, cues)
+        work = _work(args, timeline, project.folder, target, preset, cues, look_of(project.manifest))
     try:
         record = _in_worker(work, _Progress(err, quiet=False))
     except (KeyboardInterrupt, Cancelled):
@@ -179,7 +180,7 @@ def _slug(title: str) -> str:
     return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "export"
 
 
-def _work(args, timeline, folder: Path, target: Path, preset: str, cues):
+def _work(args, timeline, folder: Path, target: Path, preset: str, cues, look=None):
     """The export as one function of a state (run on a worker), returning what was written."""
     if args.captions_only:
         if not cues:
@@ -210,7 +211,8 @@ def _work(args, timeline, folder: Path, target: Path, preset: str, cues):
 
         encoder = getattr(args, "encoder", "x264")
         result = export(timeline, folder, target, preset, captions=cues, captions_mode=args.captions, state=state,
-                        quality=getattr(args, "quality", "final"), encoder="libx264" if encoder == "x264" else encoder)
+                        quality=getattr(args, "quality", "final"), encoder="libx264" if encoder == "x264" else encoder,
+                        look=look)
         return {"kind": "video", "path": str(result.path), "preset": result.preset, "quality": result.quality,
                 "encoder": result.encoder, "segments": result.segments, "encoded_segments": result.encoded_segments,
                 "notes": result.notes, "width": result.width,

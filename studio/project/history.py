@@ -59,6 +59,13 @@ class History:
         self._undone.clear()
         self._sealed = False
 
+    def rewrite(self, change: Callable[[Any], Any]) -> None:
+        """Pass every snapshot through `change` (the project's own function: the history still
+        never looks inside them), for something that was true all along, such as a picture
+        that earlier snapshots never knew of and so must count as absent in them."""
+        for step in self._done + self._undone:
+            step.before, step.after = change(step.before), change(step.after)
+
     def seal(self) -> None:
         """End the current typing burst; the next push is its own step."""
         self._sealed = True

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -325,6 +325,25 @@ class ProjectImages:
         self._emit("images", None)  # it stands in for the scene unless one is chosen: the timeline follows
         return take
 
+    def use_creator_picture(self, scene_id: str, relative: str) -> ImageTake:
+        """One of the creator's pictures as the scene's image, by reference (a drop from the
+        media bin), in one undo step: Undo forgets the picture again, its file staying where
+        it lies, and gives the scene back the image it had."""
+        known = {take.id for take in self.images_for(scene_id)}
+        take = self.add_creator_image(scene_id, relative)
+        if take.id not in known:
+            # Recorded as already forgotten, in the step's "before" and in every earlier
+            # snapshot too, so no Undo brings back a picture that was not there.
+            self._image_bin()
+            self._trash_images({take.id})
+            self._history.rewrite(lambda state: _forgotten_in(state, take.id))
+        with self.one_step("Use your picture"):
+            if take.id in self.__dict__["_images_trashed"]:
+                self._edit("Use your picture",
+                           lambda: self._sync_image_trash(self.__dict__["_images_trashed"] - {take.id}))
+            self.choose_image(scene_id, take.id)
+        return self.image_takes.get(take.id)
+
     def delete_image(self, take_id: str) -> None:
         """Throw one image take away (undoable); a chosen one is unchosen, so the scene shows the next."""
         take = self.image_takes.get(take_id)
@@ -416,3 +435,11 @@ class ProjectImages:
         atomic_write_json(self.folder / SCENES_FILE,
                           {"schema": _SCHEMA, "scenes": {k: v.to_dict() for k, v in sorted(book.items())}})
         self.__dict__["_scene_images_written"] = dict(book)
+
+
+def _forgotten_in(state, take_id: str):
+    """An undo snapshot (`Project._State`) in which the image take counts as deleted."""
+    if state is None:
+        return state
+    book, trashed = state.images or ((), frozenset())
+    return replace(state, images=(book, frozenset(trashed) | {take_id}))

@@ -22,6 +22,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from studio.errors import ProjectError
 from studio.storage import atomic_write_text
+from studio.project.look import check_look
 from studio.project.paths import inside_project
 
 SCHEMA_VERSION = 1
@@ -82,12 +83,26 @@ final = ""
 # Dollars this project may spend on final (premium) renders; 0 allows none.
 cap = 0.0
 
+[timeline]
+# A picture whose shape is far from the video's (a portrait photo in a 16:9 video):
+# "blur" shows it whole over a blurred copy of itself; "subject" crops it to the
+# video's shape around its subject (the box the cleanup finds).
+fit = "blur"
 # The music bed under the narration: a sound file in this folder, used where it is.
 # Without this line the studio uses a music file it finds here (in audio/ or music/,
 # or named like "music-bed.mp3"); music = "" means no music. It is levelled under
 # the speech and dips while a line is spoken.
-# [timeline]
 # music = "audio/bed.mp3"
+
+[captions]
+# Captions burned into the video. font: a font file or font name on this machine
+# ("" is the studio's bold sans); size: 1.0 is the studio's size (0.5 to 2.0);
+# position: "bottom", "top" or "middle"; highlight: a colour such as "#ffd23f" for
+# the word being spoken (karaoke), "" for none.
+font = ""
+size = 1.0
+position = "bottom"
+highlight = ""
 """
 
 # Where each field lives in the file, and what kind of value it must be.
@@ -103,6 +118,11 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
         for task in TASKS for tier in ("draft", "final")
     },
     "budget": (("budget", "cap"), "number"),
+    "fit": (("timeline", "fit"), "str"),
+    "caption_font": (("captions", "font"), "str"),
+    "caption_size": (("captions", "size"), "number"),
+    "caption_position": (("captions", "position"), "str"),
+    "caption_highlight": (("captions", "highlight"), "str"),
 }
 _EXPECTED = {"int": "a whole number such as 1", "str": 'text in quotes such as ""', "number": "a number such as 1.0"}
 
@@ -126,6 +146,12 @@ class Manifest:
     plan_draft: str = DEFAULT_ROUTES["plan"][0]
     plan_final: str = ""
     budget: float = 0.0  # dollars; a hard cap on what final renders may spend
+    # How the video looks (checked and read as a `look.Look` by studio.project.look).
+    fit: str = "blur"
+    caption_font: str = ""
+    caption_size: float = 1.0
+    caption_position: str = "bottom"
+    caption_highlight: str = ""
     # `[engines.<id>]` tables: base_url, model, voice... handed to that engine as it is made.
     engines: dict = field(default_factory=dict)
     # The document as read, kept so that saving preserves what the creator wrote.
@@ -281,6 +307,7 @@ class Manifest:
         if self.budget < 0:
             raise ProjectError(f"In {FILE_NAME}, cap under [budget] must be 0 or more dollars, not {self.budget}. {fix}")
         _check_engines(self.engines, fix)
+        check_look(self, fix)
 
 
 def _check_task(task: str) -> None:

@@ -29,6 +29,8 @@ class Cue:
     start: float  # seconds
     end: float
     lines: list[str] = field(default_factory=list)
+    words: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each word of the lines
+    spoken: int | None = None  # in a karaoke cue: the word being spoken (see `karaoke_cues`)
 
     @property
     def text(self) -> str:
@@ -72,8 +74,30 @@ def cues_from_words(
     if current:
         groups.append(current)
     groups = _merge_lone_words(groups, width, max_lines, max_duration, min_duration)
-    cues = [Cue(g[0].start, max(w.end for w in g), _wrap(g, width, max_lines) or [w.text for w in g]) for g in groups]
+    cues = [Cue(g[0].start, max(w.end for w in g), _wrap(g, width, max_lines) or [w.text for w in g],
+                [(w.start, w.end) for w in g]) for g in groups]
     return _fix_timing(cues, min_duration, max_duration)
+
+
+def karaoke_cues(cues: list[Cue]) -> list[Cue]:
+    """Each cue as one cue per word, the same lines with `spoken` naming the word heard then:
+    from the word's start (the cue's for the first) to the next word's start (the cue's end
+    for the last). A cue whose words and timings do not match is kept whole, unhighlighted."""
+    out: list[Cue] = []
+    for cue in cues:
+        count = sum(len(line.split()) for line in cue.lines)
+        if not cue.words or len(cue.words) != count:
+            out.append(cue)
+            continue
+        starts, at = [], cue.start
+        for word_start, _ in cue.words:
+            at = min(max(word_start, at), cue.end)  # in spoken order, inside the cue
+            starts.append(at)
+        starts[0] = cue.start
+        for n, (start, end) in enumerate(zip(starts, starts[1:] + [cue.end])):
+            if end > start:  # a word with no time of its own is passed over
+                out.append(Cue(start, end, cue.lines, [], n))
+    return out
 
 
 def _merge_lone_words(groups, width, max_lines, max_duration, min_duration) -> list[list[_Word]]:

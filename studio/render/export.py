@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.engines.base import NullState, TaskState, check_cancelled
+from studio.project.look import Look
 from studio.project.paths import refuse_writing_through_link
 from studio.render import ffmpeg
 from studio.render.audio import SAMPLE_RATE, loudness_target, master, mix, wav_bytes
@@ -123,7 +124,7 @@ def _preset(preset: str | Preset) -> Preset:
 def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str | Preset = "shorts",
            captions=(), captions_mode: str = "burn", state: TaskState | None = None, *,
            quality: str = "final", encoder: str = "libx264", incremental: bool = True,
-           cache: Path | None = None) -> ExportResult:
+           cache: Path | None = None, look: Look | None = None) -> ExportResult:
     """Make `out_path` from the timeline. Raises Cancelled, MediaError or ExportFailed (with a sentence).
 
     `incremental` (the default) encodes scene by scene into the project's cache and
@@ -131,6 +132,7 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     incremental.py); False encodes the whole video in one run and caches nothing.
     `encoder` is "libx264", a hardware encoder's name, or "fastest" (see hardware.py):
     a hardware encoder that fails falls back to x264, said in `ExportResult.notes`.
+    `look` is stitch.toml's fit and caption style (`project.look.look_of(manifest)`).
     """
     began = time.monotonic()
     state = state or NullState()
@@ -146,7 +148,7 @@ def export(timeline: Timeline, project_folder: Path, out_path: Path, preset: str
     except OSError as exc:
         raise ExportFailed(f"Could not make the folder {out_path.parent}: {exc.strerror or exc}.") from exc
     maker = FrameMaker(timeline, project_folder, preset.width, preset.height, preset.fps,
-                       captions=captions, burn_captions=captions_mode == "burn")
+                       captions=captions, burn_captions=captions_mode == "burn", look=look)
     maker.check_sources()
     notes: list[str] = []
     if encoder != "libx264":
@@ -212,6 +214,8 @@ def _export_by_segments(maker: FrameMaker, preset: Preset, encoder: str, sound: 
     try:
         settings = {"encoder": video_encoder_args(preset, encoder), "size": [preset.width, preset.height],
                     "fps": preset.fps}
+        if maker.look != Look():  # the default look keeps the keys scenes were cached under before
+            settings["look"] = maker.look.to_dict()
         scaled = _Scaled(state, 0.01, 0.95)
         try:
             files, encoded = incremental.encode_segments(maker, video_encoder_args(preset, encoder), settings,

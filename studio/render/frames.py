@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.project.look import Look
 from studio.project.paths import inside_project
-from studio.render.burned_captions import CaptionArt, caption_art, lay_on
+from studio.render.burned_captions import CaptionArt, caption_art, lay_on, resolve_style
+from studio.render.captions import karaoke_cues
 from studio.render.colour import BLACK, to_yuv
 from studio.render.errors import MediaError
 from studio.render.segments import plan, segment_at
@@ -84,15 +86,18 @@ def _even(x: float) -> int:
 FIT_BEYOND = 1.2
 
 
-def fit_shape(image: np.ndarray, width: int, height: int) -> np.ndarray:
+def fit_shape(image: np.ndarray, width: int, height: int, fit: str = "blur") -> np.ndarray:
     """A picture of the video's shape: the picture as it is when the shapes are close (the
-    crop takes little), else the whole picture over a blurred copy of itself."""
+    crop takes little), else (`fit`, stitch.toml's `[timeline] fit`) the whole picture over
+    a blurred copy of itself ("blur") or the video's shape cut around its subject ("subject")."""
     import cv2
 
     h, w = image.shape[:2]
     ratio = (w / h) / (width / height)
     if max(ratio, 1 / ratio) <= FIT_BEYOND:
         return image
+    if fit == "subject":
+        return around_subject(image, width, height)
     # The canvas at the picture's own resolution along its long side of the frame.
     scale = min(width / w, height / h)
     canvas_w, canvas_h = int(round(width / scale)), int(round(height / scale))
@@ -107,15 +112,27 @@ def fit_shape(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return back
 
 
-def make_plate(image: np.ndarray, width: int, height: int, zoom: float | None = None) -> Plate:
+def around_subject(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The largest crop of the video's shape centred on the picture's subject, as the
+    cleanup's Fit to format finds it (`engines.cleanup.subject_box`)."""
+    from studio.engines.cleanup import crop_box, subject_box
+
+    h, w = image.shape[:2]
+    x, y, bw, bh = subject_box(np.ascontiguousarray(image[:, :, ::-1]))  # it reads RGB
+    cx, cy, cw, ch = crop_box(w, h, (width, height), ((x + bw / 2) / w, (y + bh / 2) / h))
+    return image[cy:cy + ch, cx:cx + cw]
+
+
+def make_plate(image: np.ndarray, width: int, height: int, zoom: float | None = None, fit: str = "blur") -> Plate:
     """Fit `image` to the video's shape (a small difference cropped, centred; a large one
-    shown whole over a blurred copy) and scale it for framings up to `zoom`.
+    shown whole over a blurred copy, or cut around its subject: `fit`) and scale it for
+    framings up to `zoom`.
 
     With no zoom (a still that does not move) the plate is exactly the frame.
     """
     import cv2
 
-    image = fit_shape(image, width, height)
+    image = fit_shape(image, width, height, fit)
     h, w = image.shape[:2]
     if w * height > h * width:  # wider than the video: keep the full height
         cw, ch = h * width / height, h
@@ -188,21 +205,27 @@ class FrameMaker:
     """Makes frame i of the timeline into a (height·3/2, width) yuv420p buffer."""
 
     def __init__(self, timeline: Timeline, project_folder: Path, width: int, height: int, fps: int,
-                 captions=(), burn_captions: bool = True):
+                 captions=(), burn_captions: bool = True, look: Look | None = None):
         self.folder = Path(project_folder)
+        self.look = look or Look()  # stitch.toml's fit and caption style
         self.width, self.height, self.fps = width, height, fps
         self.images = timeline.track("image")
+        self.style = resolve_style(self.folder, self.look.captions)
+        if burn_captions and self.style.highlight:
+            captions = karaoke_cues(list(captions))  # a cue per word, the word spoken then drawn in colour
         self.cues = sorted((c for c in captions if c.end > c.start), key=lambda c: c.start) if burn_captions else []
         # Frames are made segment by segment (see segments.py): frame j of a segment shows its
         # origin + j/fps, so a segment's pixels are its own and an export can reuse them.
         self.segments = plan(timeline, fps, self.cues)
         self.count = self.segments[-1].end
         self._plates: dict[str, Plate] = {}
-        self._art: dict[tuple[str, ...], CaptionArt | None] = {}  # cues on screen, drawn when they first show
+        self._art: dict[tuple, CaptionArt | None] = {}  # cues on screen (and the spoken word), drawn when they first show
         self._still_frames: dict[str, np.ndarray] = {}
 
     def check_sources(self) -> None:
-        """Fail before any encoding if an image is missing."""
+        """Fail before any encoding if an image, or the captions' font, is missing."""
+        if self.cues and self.style.font:
+            caption_art(["Aa"], self.width, self.height, self.style)
         for clip in self.images:
             path = inside_project(self.folder, clip.source, f"The image of scene {clip.ref or clip.id}")
             if not path.is_file():
@@ -230,7 +253,8 @@ class FrameMaker:
             # Clips already shown are never shown again: keep memory to one or two stills.
             self._plates = {k: p for k, p in self._plates.items() if self._clip(k).end > clip.start}
             zoom = clip.pan_zoom.max_zoom if clip.pan_zoom else None
-            plate = make_plate(read_image(inside_project(self.folder, clip.source, "A scene's image")), self.width, self.height, zoom)
+            plate = make_plate(read_image(inside_project(self.folder, clip.source, "A scene's image")), self.width, self.height, zoom,
+                               self.look.fit)
             self._plates[clip.id] = plate
         return plate
 
@@ -248,7 +272,7 @@ class FrameMaker:
         else:
             j = i - segment.first
             clip, progress = segment.clip, segment.progress_of(j, self.fps)
-            arts = [self._caption(lines) for j0, j1, lines in segment.captions if j0 <= j < j1]
+            arts = [self._caption(*run[2:]) for run in segment.captions if run[0] <= j < run[1]]
         if clip is None:
             for plane, value in zip((y, u, v), BLACK):
                 plane.fill(value)
@@ -271,9 +295,10 @@ class FrameMaker:
             if art is not None:
                 lay_on(art, y, u, v)
 
-    def _caption(self, lines: tuple[str, ...]) -> CaptionArt | None:
-        if lines not in self._art:
+    def _caption(self, lines: tuple[str, ...], spoken: int | None = None) -> CaptionArt | None:
+        key = (lines, spoken)
+        if key not in self._art:
             if len(self._art) > 16:  # cues already shown are rarely shown again
                 self._art.clear()
-            self._art[lines] = caption_art(list(lines), self.width, self.height)
-        return self._art[lines]
+            self._art[key] = caption_art(list(lines), self.width, self.height, self.style, spoken)
+        return self._art[key]

@@ -97,7 +97,8 @@ def _with_captions(segment: Segment, cues, fps: int) -> Segment:
         j0 = max(0, _first_frame_at_or_after(start, fps))
         j1 = min(segment.frames, _first_frame_at_or_after(end, fps))
         if j1 > j0:
-            runs.append((j0, j1, tuple(str(line) for line in cue.lines)))
+            spoken = getattr(cue, "spoken", None)  # a karaoke cue's word: its own run, its own pixels
+            runs.append((j0, j1, tuple(str(line) for line in cue.lines)) + ((spoken,) if spoken is not None else ()))
     return Segment(segment.first, segment.frames, segment.origin, segment.clip, tuple(runs))
 
 

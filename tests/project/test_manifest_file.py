@@ -158,3 +158,30 @@ def test_safe_path_refuses_a_symlink_that_leads_outside(folder):
     assert safe_path(folder, "chapters/one.md") == folder / "chapters" / "one.md"
     with pytest.raises(ProjectError, match="empty"):
         safe_path(folder, " ")
+
+
+def test_a_new_manifest_explains_the_fit_and_the_caption_style_and_reads_them_back(tmp_path):
+    from studio.project.look import CaptionStyle, Look, look_of
+
+    Manifest(title="Fresh").save(tmp_path)
+    text = (tmp_path / "stitch.toml").read_text(encoding="utf-8")
+    assert '[timeline]' in text and 'fit = "blur"' in text and '"subject"' in text
+    assert '[captions]' in text and 'position = "bottom"' in text and 'highlight = ""' in text
+    assert look_of(Manifest.load(tmp_path)) == Look()
+    _write(tmp_path, text.replace('fit = "blur"', 'fit = "subject"').replace('highlight = ""', 'highlight = "#ffd23f"')
+           .replace('position = "bottom"', 'position = "top"'))
+    assert look_of(Manifest.load(tmp_path)) == Look("subject", CaptionStyle("", 1.0, "top", "#ffd23f"))
+
+
+@pytest.mark.parametrize("line, named", [
+    ('[timeline]\nfit = "stretch"', "fit under [timeline]"),
+    ('[captions]\nposition = "left"', "position under [captions]"),
+    ('[captions]\nsize = 9.0', "size under [captions]"),
+    ('[captions]\nhighlight = "yellow"', "highlight under [captions]"),
+    ('[captions]\nfont = "Comic Sans"', "font under [captions]"),
+])
+def test_a_look_that_cannot_be_used_is_refused_with_a_sentence(tmp_path, line, named):
+    _write(tmp_path, f'schema = 1\ntitle = "x"\n{line}\n')
+    with pytest.raises(ProjectError) as caught:
+        Manifest.load(tmp_path)
+    assert named in _sentence(caught.value) and "changed nothing" in str(caught.value)

@@ -150,3 +150,41 @@ def test_a_portrait_picture_in_a_landscape_video_is_shown_whole_over_a_blurred_c
     assert edge.mean() > 50 and abs(edge[..., 2].mean() - 200) < 40  # a blurred copy beside it, not black bars
     near = np.zeros((1000, 1800, 3), np.uint8)
     assert fit_shape(near, 1920, 1080) is near  # close enough: cropped as before
+
+
+def _portrait_with_head():
+    """A portrait picture on a plain blue ground, the subject (a white head) near its top."""
+    portrait = np.zeros((800, 450, 3), np.uint8)
+    portrait[:, :] = (200, 80, 40)  # BGR: blue
+    portrait[60:200, 160:290] = 255
+    return portrait
+
+
+def test_fit_around_the_subject_keeps_the_subject_and_cuts_the_rest():
+    from studio.render.frames import fit_shape
+
+    portrait = _portrait_with_head()
+    cut = fit_shape(portrait, 1920, 1080, "subject")
+    assert cut.shape[1] == 450 and cut.shape[0] == round(450 * 1080 / 1920)  # the video's shape, the full width
+    assert (cut == 255).all(axis=2).sum() == 140 * 130  # the whole head is inside the cut
+    assert cut.shape[0] < 800  # the rest of the picture below is cut off, no blurred copy
+    blurred = fit_shape(portrait, 1920, 1080, "blur")
+    assert blurred.shape[0] == 800  # whole, over a blurred copy
+    near = np.zeros((1000, 1800, 3), np.uint8)
+    assert fit_shape(near, 1920, 1080, "subject") is near  # close shapes are cropped as always
+
+
+def test_the_frame_maker_fits_as_stitch_toml_says(tmp_path):
+    import cv2
+
+    from studio.project.look import Look
+
+    cv2.imwrite(str(tmp_path / "portrait.png"), _portrait_with_head())
+    clip = Clip("image:s", "image", "portrait.png", start=0.0, duration=1.0, pan_zoom=None)
+    shots = {}
+    for fit in ("blur", "subject"):
+        maker = FrameMaker(Timeline((clip,)), tmp_path, W, H, 30, look=Look(fit=fit))
+        shots[fit] = frame(maker, 0)[0]
+    white = yuv_of((255, 255, 255))[0]
+    # Around the subject the head fills much of the frame; over the blur it is a small spot.
+    assert (np.abs(shots["subject"].astype(int) - white) < 8).sum() > 3 * (np.abs(shots["blur"].astype(int) - white) < 8).sum()

@@ -116,3 +116,22 @@ def test_ctrl_c_stops_the_export_and_leaves_no_file(tiny_project, monkeypatch, c
     assert "nothing was written to gone.mp4" in capsys.readouterr().err
     assert not out.exists() and not any(out.parent.glob("*partial*"))
     assert seen["state"].is_cancelled()
+
+
+def test_the_command_burns_captions_in_the_style_stitch_toml_names(tiny_project, capsys):
+    import numpy as np
+
+    from studio.render.probe import frame_at
+
+    toml = tiny_project / "stitch.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[captions]\nposition = "top"\nhighlight = "#ffd23f"\n',
+                    encoding="utf-8")
+    out = tiny_project / "out" / "styled.mp4"
+    assert main(["export", str(tiny_project), "--preset", "square", "--out", str(out), "--json",
+                 "--quality", "quick"]) == 0
+    capsys.readouterr()
+    picture = frame_at(out, 0.3)
+    r, g, b = (picture[..., i].astype(int) for i in range(3))
+    rows = np.nonzero(((r > 190) & (g > 160) & (b < 120)).any(axis=1))[0]
+    assert len(rows), "the spoken word is drawn in the highlight colour"
+    assert rows.max() < picture.shape[0] * 0.35  # at the top, as stitch.toml says

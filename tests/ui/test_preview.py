@@ -152,3 +152,64 @@ def _colour_of(name: str) -> tuple[int, int, int]:
 
     c = QColor(name)
     return c.red(), c.green(), c.blue()
+
+
+@pytest.mark.parametrize("fit", ["blur", "subject"])
+def test_a_picture_of_another_shape_is_fitted_as_the_export_fits_it(qtbot, preview, tmp_path, fit, artifacts_dir):
+    from studio.project.look import Look
+    from studio.render.frames import FrameMaker
+    from studio.ui.timeline.preview import _rgb
+
+    portrait = np.zeros((800, 450, 3), np.uint8)
+    portrait[:, :] = (40, 80, 200)
+    portrait[60:200, 160:290] = (250, 250, 250)  # the subject, near the top
+    portrait[600:, :] = (30, 160, 60)  # green ground at the bottom: cut off around the subject
+    Image.fromarray(portrait).save(tmp_path / "portrait.png")
+    timeline = layout(VOICE, [("s1", "portrait.png"), ("s2", "portrait.png")])
+    timeline = timeline.set_pan_zoom("image:s1", None)
+    preview.resize(640, 400)
+    preview.show_timeline(tmp_path, timeline, [], "16:9", Look(fit=fit))
+    shot = _at(qtbot, preview, 1.0)
+    shot.save(str(artifacts_dir / f"preview-fit-{fit}.png"))
+
+    maker = FrameMaker(timeline, tmp_path, 1920, 1080, 30, look=Look(fit=fit))
+    buffer = maker.new_buffer()
+    maker.make(30, buffer)
+    video = _rgb(*maker.planes(buffer))
+    frame = preview.frame_rect()
+    for fx, fy in ((0.05, 0.5), (0.5, 0.2), (0.5, 0.5), (0.5, 0.95), (0.95, 0.9)):
+        seen = _colour(shot, QPoint(int(frame.left() + fx * frame.width()), int(frame.top() + fy * frame.height())))
+        exported = tuple(int(c) for c in video[int(fy * 1079), int(fx * 1919)])
+        assert _near(seen, exported, 14), (fx, fy, seen, exported)
+    bottom = _colour(shot, QPoint(int(frame.center().x()), int(frame.top() + 0.97 * frame.height())))
+    # Over the blur the whole picture shows, green ground included; around the subject it is cut off.
+    assert _near(bottom, (30, 160, 60), 30) == (fit == "blur")
+
+
+def test_the_preview_draws_the_caption_style_and_the_spoken_word(qtbot, preview, folder, artifacts_dir):
+    from studio.project.look import CaptionStyle, Look
+
+    timeline = layout(VOICE, [("s1", "images/red.png"), ("s2", "images/halves.png")])
+    timeline = timeline.set_pan_zoom("image:s1", None)
+    cue = Cue(0.5, 1.5, ["Hello there"], [(0.5, 1.0), (1.0, 1.5)])
+    preview.resize(640, 400)
+    preview.show_timeline(folder, timeline, [cue], "16:9", Look(captions=CaptionStyle(position="top", highlight="#ffd23f")))
+    early = _at(qtbot, preview, 0.7)
+    assert preview.spoken == 0
+    late = _at(qtbot, preview, 1.2)
+    assert preview.spoken == 1
+    late.save(str(artifacts_dir / "preview-karaoke.png"))
+    frame = preview.frame_rect()
+
+    def yellow_xs(shot):
+        xs = []
+        for x in range(int(frame.left()), int(frame.right())):
+            for y in range(int(frame.top()), int(frame.top() + 0.3 * frame.height()), 2):  # at the top, as chosen
+                r, g, b = _colour(shot, QPoint(x, y))
+                if r > 200 and g > 170 and b < 120:
+                    xs.append(x)
+                    break
+        return xs
+
+    first, second = yellow_xs(early), yellow_xs(late)
+    assert first and second and max(first) < min(second)  # "Hello", then "there"

@@ -201,3 +201,28 @@ def test_a_hosted_draft_image_engine_gets_its_own_server_settings_and_key(studio
     assert not image.draft_shown() and image.fields["model"].text() == "dall-e-2"
     assert image.engine_forms() == [image.final_form]
     dialog.deleteLater()
+
+
+def test_the_video_page_sets_the_fit_and_the_caption_style_in_stitch_toml(studio, qtbot, artifacts_dir):
+    from studio.project.manifest import Manifest
+
+    dialog = ProjectSettingsDialog(studio)
+    page = dialog.look
+    dialog.pages.setCurrentWidget(page)
+    page.fit.setCurrentIndex(page.fit.findData("subject"))
+    page.position.setCurrentIndex(page.position.findData("top"))
+    page.size.setValue(1.3)
+    page.highlight_on.setChecked(True)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.grab().save(str(artifacts_dir / "settings-video-page.png"))
+    assert dialog.save()
+    written = Manifest.load(studio.project.folder)
+    assert (written.fit, written.caption_position, written.caption_size, written.caption_highlight) == (
+        "subject", "top", 1.3, "#ffd23f")
+    assert studio.timeline.preview.look.fit == "subject"  # the Preview follows at once
+    again = ProjectSettingsDialog(studio)
+    assert again.look.fit.currentData() == "subject" and again.look.highlight_on.isChecked()
+    again.look.font.setEditText("Comic Sans")
+    assert not again.save() and "font under [captions]" in again.problem.text()
+    again.reject()

@@ -28,6 +28,7 @@ class TakeGrid(QListWidget):
     use = Signal()
     pin = Signal()
     delete = Signal()
+    files_dropped = Signal(object)  # a QMimeData of pictures dragged in (the media bin, a file manager)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,6 +42,9 @@ class TakeGrid(QListWidget):
         self.setMovement(QListView.Movement.Static)
         self.setWordWrap(True)
         self.setSpacing(4)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)  # drags arrive at the viewport; the scroll area itself ignores them
+        self.takes_drop = None  # QMimeData -> bool: whether the panel would use a drop (set by it)
 
     def _menu(self, at) -> None:
         item = self.itemAt(at)
@@ -67,6 +71,23 @@ class TakeGrid(QListWidget):
             return
         super().keyPressEvent(event)
 
+    # Pictures dropped here go to the scene shown (the list's own drag and drop, moving cells, is not used).
+    def dragEnterEvent(self, event) -> None:
+        self._drag_over(event)
+
+    def dragMoveEvent(self, event) -> None:
+        self._drag_over(event)
+
+    def _drag_over(self, event) -> None:
+        if self.takes_drop is not None and self.takes_drop(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        event.acceptProposedAction()
+        self.files_dropped.emit(event.mimeData())
+
     def fit(self, fmt: str) -> QSize:
         """Cells shaped like the project's pictures, so a 16:9 grid has no tall gaps; returns the icon size."""
         a, b = (int(v) for v in fmt.split(":"))
@@ -90,11 +111,21 @@ class TakeGrid(QListWidget):
         return item
 
     def show_icons(self, keys: set, icon_for) -> None:
-        """The thumbnails that arrived; items are looked up now: the grid may have been refilled."""
+        """The thumbnails that arrived; items are looked up now: the grid may have been refilled.
+
+        A picture narrower than the placeholder makes its cell narrower, and QListView resizes
+        the cell where it stands without centring it again or repainting what it covered: the
+        placeholder's caption stayed on screen beside the new one ("your pictureure"). So the
+        cells are laid out again and the whole view repainted."""
+        changed = False
         for row in range(self.count()):
             item = self.item(row)
             if item.data(THUMB_KEY) in keys:
                 item.setIcon(icon_for(item.data(THUMB_KEY)))
+                changed = True
+        if changed:
+            self.doItemsLayout()
+            self.viewport().update()
 
     def select_take(self, take_id: str) -> None:
         for row in range(self.count()):

@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 from studio.errors import StudioError
 from studio.project.conventions import scene_label
 from studio.jobs import imaging
-from studio.project.images import creator_pictures
+from studio.project.images import PICTURE_SUFFIXES, creator_pictures
 from studio.ui.images.grid import TAKE_ID, THUMB_KEY, TakeGrid
 from studio.ui.images.renders import HAND_CLEANUPS, ImageRenders
 from studio.ui.images.thumbs import Thumbnails, thumbnail_key
+from studio.ui.shell.drops import accepts, dropped_files
 
 __all__ = ["HAND_CLEANUPS", "TAKE_ID", "THUMB_KEY", "ImagePanel", "PromptEdit", "TakeGrid", "ask_delete_pinned",
            "install_image_panel"]
@@ -118,6 +119,8 @@ class ImagePanel(ImageRenders, QWidget):
         self.grid.delete.connect(self.delete_selected)
         self.grid.currentItemChanged.connect(lambda *_: self._refresh_buttons())
         self.grid.itemDoubleClicked.connect(lambda _item: self.use_selected())
+        self.grid.takes_drop = self.takes_drop
+        self.grid.files_dropped.connect(self.pictures_dropped)
 
         self.use_button = QPushButton("Use this image")
         self.use_button.clicked.connect(self.use_selected)
@@ -308,6 +311,27 @@ class ImagePanel(ImageRenders, QWidget):
         if take is not None:
             self.refresh()
             self.select_take(take.id)
+
+    def takes_drop(self, mime) -> bool:
+        return self._scene() is not None and accepts(mime, self.project.folder, PICTURE_SUFFIXES)
+
+    def pictures_dropped(self, mime) -> None:
+        """Pictures of the folder dropped on the grid: the first becomes the scene's image (by
+        reference, one undo step), the others join its takes."""
+        if self._scene() is None:
+            return
+        files, problem = dropped_files(mime, self.project.folder, PICTURE_SUFFIXES)
+        if not files:
+            self._show(problem or "Drop a picture from the project folder here.")
+            return
+        for relative in files[1:]:
+            self._try(self.project.add_creator_image, self.scene_id, relative)
+        take = self._try(self.project.use_creator_picture, self.scene_id, files[0])
+        self.refresh()
+        if take is not None:
+            self.select_take(take.id)
+            self._show(problem or f"{files[0]} is this scene's picture now, used where it is in the folder "
+                                  "(Undo takes it back).")
 
     def _fill_pictures(self) -> None:
         self.add_menu.clear()

@@ -1,6 +1,7 @@
 """Edit ▸ Project Settings…: per task the draft and final engine, the final engine's
 address, model and voice, its API key (and the same for a draft engine that is a
-hosted service), and the project's budget; and two of the
+hosted service), and the project's budget; the Video page (`look.py`: how pictures of
+another shape are fitted, the captions' style); and two of the
 creator's own settings that go with paid renders: whether new takes are checked by
 listening to them, and the amount under which a final render is not asked about.
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.engines import secrets
 from studio.errors import StudioError
+from studio.ui.settings.look import LookForm
 from studio.ui.shell import theme
 
 TASKS = {"tts": "Voice", "stt": "Transcription", "image": "Images", "cleanup": "Picture cleanup"}
@@ -238,6 +240,8 @@ class ProjectSettingsDialog(QDialog):
             form.box.setTitle("")
             form.box.setFlat(True)
             self.pages.addTab(form.box, TASKS[task])
+        self.look = LookForm(self.project)
+        self.pages.addTab(self.look, "Video")
         layout.addWidget(self.pages)
         budget_row = QFormLayout()
         self.budget = QDoubleSpinBox()
@@ -311,6 +315,7 @@ class ProjectSettingsDialog(QDialog):
                     if settings != manifest.engine_settings(engine_id):
                         manifest.set_engine_settings(engine_id, settings)
             manifest.budget = round(self.budget.value(), 2)
+            self.look.apply(manifest)
             manifest.check()
         except StudioError as exc:
             return self._refuse(exc.message)
@@ -329,6 +334,8 @@ class ProjectSettingsDialog(QDialog):
         if not window.save():
             return self._refuse("The settings were changed but the project could not be saved: see the message.")
         window.final.refresh()
+        if getattr(window, "timeline", None) is not None:
+            window.timeline.rebuild()  # the Preview shows the fit and captions just chosen
         window.say("Project settings saved.")
         self.accept()
         return True

@@ -19,6 +19,7 @@ from studio.demo import demo_folder
 from studio.errors import StudioError
 from studio.project.project import Project
 from studio.ui.shell import dialogs
+from studio.ui.images.media_bin import install_media_bin
 from studio.ui.images.panel import install_image_panel
 from studio.ui.shell.jobs import QtJobs
 from studio.ui.shell.actions import WindowActions
@@ -67,6 +68,7 @@ class MainWindow(ProjectLife, WindowActions, QMainWindow):
         self.images = install_image_panel(self)  # the Images dock: scene prompts and image takes
         self.timeline = install_timeline(self)  # the Timeline dock under the script, File ▸ Export…
         self.timeline.history_changed.connect(self._refresh_actions)
+        self.media = install_media_bin(self)  # the Media dock: the folder's pictures and sounds, to drag
         self.go_to = add_go_to(self)  # View ▸ Go to Script / Timeline / Images (Ctrl+1, 2, 3)
         self.voice_tools = VoiceTools(self)  # self-check, A/B, trash, pronunciation, blends, import, captions
 

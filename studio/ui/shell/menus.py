@@ -88,6 +88,10 @@ def build_menus(window) -> Actions:
     project_settings = action(edit, "Project &Settings…", lambda: settings_dialog.open_settings(window), "Ctrl+,",
                               tip="Draft and final engines per task, their settings and keys, the budget")
     view = bar.addMenu("V&iew")
+    from studio.ui.script import reading
+
+    action(view, "How the Studio &Reads Your Script…", lambda: reading.show_reading(window),
+           tip="The title, scenes, spoken lines and what is not spoken, as the studio understood them")
     costs = action(view, "&Costs", lambda: cost_panel.show_costs(window), "Ctrl+Shift+K",
                    tip="What this project spent, and what drafting locally saved")
     tools = bar.addMenu("&Tools")

@@ -63,12 +63,20 @@ class ProjectLife:
         except StudioError as exc:
             self._problem(exc)
 
+    def _rebind_reading(self, project) -> None:
+        """View ▸ How the Studio Reads Your Script…, when open, follows the project now open."""
+        reading = getattr(self, "reading_dialog", None)
+        if reading is not None and reading.isVisible():
+            reading.bind(project)
+
     def _bind(self, project: Project) -> None:
         self.project = project
         self.voice.bind(project)
         self.editor.set_project(project)
         self.images.bind(project)
         self.timeline.bind(project)
+        self.media.bind(project)
+        self._rebind_reading(project)
         self._unsubscribe = project.subscribe(self._project_changed)
         self.script_watch.watch(project.script_path)
         self.autosave_timer.start()
@@ -102,6 +110,8 @@ class ProjectLife:
         self.editor.set_project(None)
         self.images.bind(None)
         self.timeline.bind(None)
+        self.media.bind(None)
+        self._rebind_reading(None)
         self.conflict_bar.hide()
         self.autosave_timer.stop()
         self.autosave_soon.stop()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
+from studio.project.look import look_of
 
 CAPTIONS = (("burn", "Burned into the picture"), ("srt", "Beside the video (.srt)"),
             ("vtt", "Beside the video (.vtt)"), ("none", "No captions"))
@@ -157,12 +158,13 @@ class ExportDialog(QDialog):
                 return
         folder, preset, mode = Path(project.folder), self.preset.currentData(), self.captions.currentData()
         quality, encoder = self.quality.currentData(), self.encoder.currentData()
+        look = look_of(project.manifest)
 
         def work(state):
             from studio.render.export import export
 
             return export(timeline, folder, out, preset, captions=cues, captions_mode=mode, state=state,
-                          quality=quality, encoder=encoder)
+                          quality=quality, encoder=encoder, look=look)
 
         self.running = True
         self.result = None

@@ -19,9 +19,11 @@ from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from studio.errors import StudioError
+from studio.project.look import look_of
 from studio.project.media import MUSIC_SUFFIXES
 from studio.ui.timeline.preview import Preview, install_preview
 from studio.ui.timeline.controls import ClipControls, Clock, TimelineHeader
+from studio.ui.timeline.drops import TimelineDrops
 from studio.ui.timeline.keys import KEY_STEP_SECONDS, NUDGE_SECONDS, TimelineKeys
 from studio.ui.timeline.playback import MIX_FILE, TimelinePlayback
 from studio.ui.timeline.tracks import TimelineView, clip_labels, guarded
@@ -33,7 +35,7 @@ KEEP = object()  # an undo entry that leaves stitch.toml's music line as it is
 SOUND_FILTER = "Sound files (" + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;All files (*)"
 
 
-class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
+class TimelinePanel(TimelineKeys, TimelinePlayback, TimelineDrops, QWidget):
     # The timeline's undo stack changed, or the focus came to or left it: Edit ▸ Undo follows.
     history_changed = Signal()
 
@@ -77,6 +79,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         self.controls.framing_changed.connect(self.set_framing)
         self.view.key.connect(self._key)
         self.view.lane_menu.connect(self._lane_menu)
+        self.view.files_dropped.connect(self.files_dropped)
+        self.view.takes_drop = self.takes_drop
         self.header.play.clicked.connect(self.play_pause)
         self.header.lock.clicked.connect(lambda _checked=False: self.toggle_lock())
         self.header.zoom_in.clicked.connect(lambda: self.view.zoom(1.25))
@@ -147,7 +151,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         if timeline != self.timeline:
             self._set(timeline)
         else:  # the project's format may have changed
-            self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
+            self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format,
+                                      look_of(self.project.manifest))
 
     def _set(self, timeline) -> None:
         from studio.render.from_project import save_timeline, timeline_cues
@@ -158,7 +163,8 @@ class TimelinePanel(TimelineKeys, TimelinePlayback, QWidget):
         selected = self.view.selected if any(c.id == self.view.selected for c in timeline.clips) else None
         self.view.show_timeline(timeline, clip_labels(self.project, timeline), self.cues)
         self.view.select(selected)
-        self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format)
+        self.preview.show_timeline(self.project.folder, timeline, self.cues, self.project.manifest.format,
+                                      look_of(self.project.manifest))
         self._sync_lock()
         self._fetch_media()
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QWidget
 
 from studio.errors import StudioError
+from studio.project.look import Look
 from studio.ui.shell.theme import MUTED
 
 LONG_SIDE = 960  # pixels of the preview's frame along its long side: sharp in a dock, cheap to keep
@@ -44,13 +45,14 @@ def frame_size(fmt: str) -> tuple[int, int]:
     return round(preset.width * k / 2) * 2, round(preset.height * k / 2) * 2
 
 
-def prepare_picture(path: Path, width: int, height: int, zoom: float | None) -> Picture:
-    """Worker side: read a still and crop it to the frame's shape with the export's plate code."""
+def prepare_picture(path: Path, width: int, height: int, zoom: float | None, fit: str = "blur") -> Picture:
+    """Worker side: read a still and fit it to the frame's shape with the export's plate code
+    (`fit`: over a blurred copy of itself, or cut around its subject, as stitch.toml says)."""
     import numpy as np
 
     from studio.render.frames import make_plate, read_image
 
-    plate = make_plate(read_image(path), width, height, zoom)
+    plate = make_plate(read_image(path), width, height, zoom, fit)
     rgb = np.ascontiguousarray(_rgb(plate.y, plate.u, plate.v))
     h, w = rgb.shape[:2]
     image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # QImage is safe off the UI thread
@@ -74,20 +76,23 @@ def _rgb(y, u, v):
     return np.clip(np.dstack((r, g, b)) + 0.5, 0, 255).astype(np.uint8)
 
 
-def draw_captions(texts: list[tuple[str, ...]], width: int, height: int) -> dict:
-    """Worker side: each cue's lines as the export burns them, {lines: (QImage, x, y) or None}."""
-    from studio.render.burned_captions import draw_caption
+def draw_captions(texts: list[tuple], width: int, height: int, style=None, folder=None) -> dict:
+    """Worker side: each cue's lines (and spoken word) as the export burns them, in the
+    project's caption style, {(lines, spoken): (QImage, x, y) or None}."""
+    from studio.render.burned_captions import draw_caption, resolve_style
 
+    style = resolve_style(folder, style)
     out = {}
-    for lines in texts:
-        drawn = draw_caption(list(lines), width, height)
+    for key in texts:
+        lines, spoken = key
+        drawn = draw_caption(list(lines), width, height, style, spoken)
         if drawn is None:
-            out[lines] = None
+            out[key] = None
             continue
         rgba, x, y = drawn
         h, w = rgba.shape[:2]
         image = QImage(rgba.tobytes(), w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
-        out[lines] = (image, x, y)
+        out[key] = (image, x, y)
     return out
 
 
@@ -101,8 +106,9 @@ class Preview(QWidget):
         self.timeline = None
         self.cues: list = []
         self.size_px = frame_size("16:9")
+        self.look = Look()  # stitch.toml's fit and caption style, as the export uses them
         self.pictures: dict[str, Picture] = {}
-        self.captions: dict[tuple[str, ...], tuple | None] = {}
+        self.captions: dict[tuple, tuple | None] = {}  # (lines, spoken word) → drawn caption
         self.failed: dict[str, str] = {}  # source → why it cannot be shown
         self._pending: dict[str, object] = {}  # source → the job preparing it
         self.time = 0.0
@@ -110,6 +116,8 @@ class Preview(QWidget):
         self.framing = None  # its rect (fractions of its cover crop) at `time`
         self.caption = ""  # the caption's text at `time`
         self._cue_lines: tuple[str, ...] = ()
+        self.spoken: int | None = None  # the caption's word being spoken, when the style highlights it
+        self.caption_problem = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
         self.setToolTip("The picture at the playhead, as the export will show it")
@@ -118,13 +126,17 @@ class Preview(QWidget):
         return QSize(360, 300)
 
     # -- what to show ---------------------------------------------------------------------
-    def show_timeline(self, folder, timeline, cues, fmt: str) -> None:
+    def show_timeline(self, folder, timeline, cues, fmt: str, look: Look | None = None) -> None:
         folder = Path(folder) if folder is not None else None
-        size = frame_size(fmt)
-        if folder != self.folder or size != self.size_px:
+        size, look = frame_size(fmt), look or Look()
+        if folder != self.folder or size != self.size_px or look != self.look:
             self.pictures, self.captions, self.failed = {}, {}, {}
             self._pending.clear()
-        self.folder, self.size_px = folder, size
+        self.folder, self.size_px, self.look = folder, size, look
+        if look.captions.highlight and cues:
+            from studio.render.captions import karaoke_cues
+
+            cues = karaoke_cues(list(cues))  # as the export burns them: the spoken word in colour
         self.timeline, self.cues = timeline, sorted(cues or [], key=lambda c: c.start)
         self._fetch()
         self.show_at(self.time)
@@ -138,8 +150,9 @@ class Preview(QWidget):
             framing = clip.pan_zoom.rect_at((self.time - clip.start) / clip.duration) if clip.pan_zoom else (0.0, 0.0, 1.0, 1.0)
         cue = next((c for c in reversed(self.cues) if c.start <= self.time < c.end), None)
         lines = tuple(cue.lines) if cue is not None else ()
-        changed = (clip, framing, lines) != (self.clip, self.framing, self._cue_lines)
-        self.clip, self.framing, self._cue_lines = clip, framing, lines
+        spoken = getattr(cue, "spoken", None) if cue is not None else None
+        changed = (clip, framing, lines, spoken) != (self.clip, self.framing, self._cue_lines, self.spoken)
+        self.clip, self.framing, self._cue_lines, self.spoken = clip, framing, lines, spoken
         self.caption = "\n".join(lines)
         if clip is not None and self._wants(clip):
             self._fetch()
@@ -150,7 +163,7 @@ class Preview(QWidget):
     def ready(self) -> bool:
         """What `time` shows is prepared: the picture (if any) and the caption (if any)."""
         picture = self.clip is None or self.clip.source in self.pictures or self.clip.source in self.failed
-        return picture and (not self._cue_lines or self._cue_lines in self.captions)
+        return picture and (not self._cue_lines or (self._cue_lines, self.spoken) in self.captions)
 
     def source_rect(self) -> QRectF | None:
         """The part of the prepared picture the frame shows now (its pixels)."""
@@ -193,7 +206,7 @@ class Preview(QWidget):
             painter.setPen(QColor(MUTED))
             painter.drawText(frame.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              NO_PICTURE)
-        art = self.captions.get(self._cue_lines) if self._cue_lines else None
+        art = self.captions.get((self._cue_lines, self.spoken)) if self._cue_lines else None
         if art is not None:
             image, x, y = art
             k = frame.width() / self.size_px[0]
@@ -222,18 +235,18 @@ class Preview(QWidget):
         self._fetch_captions()
 
     def _prepare(self, source: str, zoom: float) -> None:
-        folder, (w, h), token = self.folder, self.size_px, object()
+        folder, (w, h), look, token = self.folder, self.size_px, self.look, object()
         self._pending[source] = token
 
         def work(_state):
-            return prepare_picture(folder / source, w, h, zoom if zoom > 1.0 + 1e-6 else None)
+            return prepare_picture(folder / source, w, h, zoom if zoom > 1.0 + 1e-6 else None, look.fit)
 
         def settled() -> bool:
-            """This job's answer still counts (no newer job for the source, same project and format)."""
+            """This job's answer still counts (no newer job for the source, same project, format and look)."""
             if self._pending.get(source) is not token:
                 return False
             del self._pending[source]
-            return (folder, (w, h)) == (self.folder, self.size_px)
+            return (folder, (w, h), look) == (self.folder, self.size_px, self.look)
 
         def done(picture: Picture) -> None:
             if settled():
@@ -248,18 +261,26 @@ class Preview(QWidget):
         self.jobs.start(work, f"preview:{source}", "Preparing the preview", done, failed, settled, lane="io")
 
     def _fetch_captions(self) -> None:
-        wanted = sorted({tuple(c.lines) for c in self.cues} - set(self.captions))
+        wanted = sorted({(tuple(c.lines), getattr(c, "spoken", None)) for c in self.cues} - set(self.captions),
+                        key=lambda key: (key[0], -1 if key[1] is None else key[1]))
         if not wanted:
             return
-        folder, (w, h) = self.folder, self.size_px
+        folder, (w, h), look = self.folder, self.size_px, self.look
 
         def done(drawn: dict) -> None:
-            if (folder, (w, h)) == (self.folder, self.size_px):
+            if (folder, (w, h), look) == (self.folder, self.size_px, self.look):
                 self.captions.update(drawn)
                 self.update()
 
-        self.jobs.start(lambda _state: draw_captions(wanted, w, h), "preview-captions", "Drawing captions",
-                        done, lane="io")
+        def failed(exc: BaseException) -> None:  # the caption font cannot be read: said in the frame's place
+            if (folder, (w, h), look) == (self.folder, self.size_px, self.look):
+                self.captions.update({key: None for key in wanted})
+                self.caption_problem = exc.message if isinstance(exc, StudioError) else "The captions could not be drawn."
+                self.setToolTip(self.caption_problem)
+                self.update()
+
+        self.jobs.start(lambda _state: draw_captions(wanted, w, h, look.captions, folder), "preview-captions",
+                        "Drawing captions", done, failed, lane="io")
 
 
 def _zoom(clip) -> float:

@@ -134,6 +134,7 @@ class TimelineView(QGraphicsView):
     # "nudge_back", "nudge_forward" (0.1 s), "shove_back", "shove_forward" (1 s), "next_clip", "previous_clip", "delete"
     key = Signal(str)
     lane_menu = Signal(str, QPoint)  # a right-click on a lane: its track, where on screen
+    files_dropped = Signal(str, object, float)  # files dropped on a lane: its track, the QMimeData, the time there
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -161,6 +162,9 @@ class TimelineView(QGraphicsView):
         self._scrubbing = False
         height = track_top("caption") + TRACK_HEIGHT["caption"] + GUTTER + 2
         self.setMinimumHeight(height + 22)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)  # drags arrive at the viewport; the scroll area itself ignores them
+        self.takes_drop = None  # (track, QMimeData) -> bool: whether a drop there would be used (the panel's)
 
     # -- showing ------------------------------------------------------------------------
     def show_timeline(self, timeline, labels: dict[str, str], cues) -> None:
@@ -333,6 +337,29 @@ class TimelineView(QGraphicsView):
             self.clip_dragged.emit(item.clip.id, start)
         else:
             item.setPos(0, 0)
+
+    # -- files dragged in (the media bin, a file manager) ---------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        self._drag_over(event)
+
+    def dragMoveEvent(self, event) -> None:
+        self._drag_over(event)
+
+    def _drag_over(self, event) -> None:
+        track = self.track_at(self.mapToScene(event.position().toPoint()).y())
+        if track is not None and self.takes_drop is not None and self.takes_drop(track, event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        point = self.mapToScene(event.position().toPoint())
+        track = self.track_at(point.y())
+        if track is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(track, event.mimeData(), max(0.0, (point.x() - LEFT) / self.scale_px))
 
     def track_at(self, y: float) -> str | None:
         """The track whose lane holds scene height `y`."""
