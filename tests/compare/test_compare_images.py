@@ -17,50 +17,6 @@ from studio.engines.diffusers_engine import DiffusersEngine
 from studio.errors import EngineError
 from studio.render.compare import comparisons_dir
 from studio.render.compare_images import sheet_size, tile_boxes
-from tests.images.conftest import build_tiny_pipeline
-
-SCRIPT = """# Harbour
-
-[image: a lighthouse at dawn, 3 gulls over Dover]
-
-The lighthouse wakes before the town does.
-
-# Market
-
-[image: stalls]
-
-Stalls open one by one.
-
-# Road
-
-[image: a long road through wet green hills at dusk, with one car and its two lights]
-
-The road goes on.
-"""
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return build_tiny_pipeline(tmp_path_factory.mktemp("compare-image-model"))
-
-
-@pytest.fixture
-def image_project(tmp_path, tiny):
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    folder = tmp_path / "p"
-    folder.mkdir()
-    (folder / "script.md").write_text(SCRIPT, encoding="utf-8")
-    (folder / "stitch.toml").write_text(
-        f'# the creator\'s note\n[engines.diffusers]\nmodel_dir = "{tiny.as_posix()}"\nmodel_id = "sd-turbo"\n',
-        encoding="utf-8")
-    from studio.project.project import Project
-
-    Project.open(folder).close()  # what opening writes (.stitch/lines.json) is there before the hashes
-    yield folder
-    torch.set_num_threads(before)
 
 
 class BrokenDiffusers(DiffusersEngine):
