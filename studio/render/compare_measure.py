@@ -259,6 +259,8 @@ class IdleScoring:
         self._closed = False
         self._thread: threading.Thread | None = None
         self.model_seconds = 0.0  # the model's own time, on either thread
+        self.windows = 0  # windows queued
+        self.beside = 0  # of them, scored by the idle thread
         self.waited_seconds = 0.0  # what `collect` made the comparison wait
 
     @property
@@ -274,6 +276,7 @@ class IdleScoring:
             if batch is None:
                 return
             self._raw[key] = [None] * len(batch)
+            self.windows += len(batch)
             self._queue.extend((key, i) for i in range(len(batch)))
             self._cond.notify()
             if self._thread is None and not self._closed:
@@ -297,6 +300,7 @@ class IdleScoring:
                 if not self._closed and self._raw[key][index] is None:
                     self._raw[key][index] = out[0]
                     self.model_seconds += time.perf_counter() - started
+                    self.beside += 1
 
     def collect(self, keys) -> dict[str, dict | None]:
         """The scores of these takes (None: no sound, or no model): what the idle thread has not
@@ -317,6 +321,11 @@ class IdleScoring:
             self.model_seconds += elapsed
         scores = {key: dnsmos_scores(np.stack(self._raw[key])) for key in keys}
         return {key: scores.get(key) for key in self._batches} | scores
+
+    def work(self) -> dict:
+        """Where the scoring went, for the record: windows, how many ran beside the renders, seconds."""
+        return {"windows": self.windows, "beside": self.beside, "model_seconds": round(self.model_seconds, 3),
+                "waited_seconds": round(self.waited_seconds, 3)}
 
     def close(self) -> None:
         with self._cond:

@@ -220,7 +220,7 @@ def _finish(plan: Plan, data: dict, folder: Path, scoring: measure.IdleScoring, 
     for entry in data["lines"]:
         for side in "ab":
             entry[side]["naturalness"] = scores.get(f"{entry['line']}:{side}")
-    data["naturalness_seconds"] = {"model": round(scoring.model_seconds, 3), "waited": round(scoring.waited_seconds, 3)}
+    data["naturalness_work"] = scoring.work()
     data["naturalness_note"] = scoring.unavailable or (
         "" if any(e[s]["naturalness"] for e in data["lines"] for s in "ab") else "No take had sound to score.")
     data["totals"] = {role: totals([e[role] for e in data["lines"]], [e["text"] for e in data["lines"]], folder)
