@@ -393,7 +393,11 @@ def run_image_comparison(plan: ImagePlan, state: TaskState) -> Comparison:
     finished: list[dict] = []
     try:
         own.mkdir(parents=True, exist_ok=True)
+        # Weights load before the clock starts: each picture's seconds and memory are its own work.
         state.set_progress(0.0, "Loading the engines…")
+        for side in (plan.a, plan.b):
+            if not side.hosted and hasattr(side.engine, "load"):
+                side.engine.load(state)
         for index, pick in enumerate(plan.picks):
             check_cancelled(state)
             entry = {"line": pick.scene_id, "scene": pick.scene_id, "number": pick.number, "title": pick.title,

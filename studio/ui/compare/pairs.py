@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout
 
-PICTURE_BOX = QSize(300, 220)  # two of them side by side fit a 1366-pixel screen with room for the figures
+PICTURE_BOX = QSize(300, 160)  # a whole scene (pictures, figures, picks) in view on a 768-pixel screen
 HIDDEN = "(figures hidden until you reveal)"
 
 

@@ -335,8 +335,10 @@ class CompareWindow(QDialog):
         self.pairs = []
         for entry in comparison.lines:
             pair = kind(self, entry)
+            pair.refresh()  # its texts and pictures before it is laid out: sized by what it shows
             self.lines_layout.insertWidget(self.lines_layout.count() - 1, pair)
             self.pairs.append(pair)
+        self.lines_layout.activate()
         self.refresh()
 
     def refresh(self) -> None:
