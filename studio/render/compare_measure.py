@@ -284,6 +284,8 @@ class IdleScoring:
                 self._thread.start()
 
     def _work(self) -> None:
+        # It holds the GIL only for the few microseconds between model calls (onnxruntime lets go
+        # of it while it runs), so an idle thread waiting for a core never holds up the renders.
         if not lower_own_priority() or self._scorer.session("one") is None:
             return  # `collect` scores everything
         while True:
