@@ -324,6 +324,13 @@ class DiffusersEngine:
             "steps_run": total, "memory": list(loaded.memory), "seconds": round(seconds, 3),
         })
 
+    def load(self, state: TaskState | None = None) -> None:
+        """The pipeline in memory now, so that the next picture's seconds are its own (a comparison
+        loads both sides before it starts timing); a sentence when the weights are missing."""
+        with self._lock:
+            model_id, folder, revision = self._locate()
+            self._load(model_id, folder, revision, state or NullState())
+
     def unload(self) -> None:
         with self._lock:
             loaded, self._loaded = self._loaded, None

@@ -8,7 +8,7 @@ has no weights fails there with a sentence, and nothing is written. `run_image_c
 (worker side) renders each scene through the image pipeline (`jobs/imaging.py`), timing
 each picture and measuring the memory it took, then writes the contact sheet (A | B per
 scene, captioned with the scene's name) and the record and report that voice comparisons
-use (`compare.Comparison`, `compare_report.py`).
+use (`compare/record.py`, `compare_report.py`).
 
 Everything lives in `.stitch/comparisons/<id>/` (A-<scene>.png, B-<scene>.png,
 contact-sheet.png) beside `<id>.json` and `<id>.html`: no picture becomes an image take
@@ -42,10 +42,12 @@ from studio.errors import Cancelled, EngineError, StudioError
 from studio.jobs import imaging
 from studio.money.ledger import BudgetExceeded, project_ledger, shared_budget
 from studio.money.prices import format_money, money
-from studio.render.compare import (
-    COMPARISONS, SCHEMA, TIER, Candidate, CandidateFailed, Comparison, _NUMBER, _UNUSUAL, _CAPITAL,
-    _remove_folder, comparisons_dir, verdict,
+from studio.render.compare.candidate import Candidate
+from studio.render.compare.record import (
+    COMPARISONS, SCHEMA, TIER, CandidateFailed, Comparison, comparisons_dir, remove_folder, remove_unfinished,
 )
+from studio.render.compare.sample import CAPITAL, NUMBER, UNUSUAL
+from studio.render.compare.verdict import verdict
 from studio.storage import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -75,12 +77,12 @@ class ScenePick:
 
 def prompt_reasons(prompt: str) -> list[str]:
     reasons = []
-    if _NUMBER.search(prompt):
+    if NUMBER.search(prompt):
         reasons.append("numbers")
     words = prompt.split()
-    if any(_CAPITAL.fullmatch(w.strip(".,;:!?\"'()")) for w in words[1:]):
+    if any(CAPITAL.fullmatch(w.strip(".,;:!?\"'()")) for w in words[1:]):
         reasons.append("names")
-    if _UNUSUAL & set(prompt):
+    if UNUSUAL & set(prompt):
         reasons.append("unusual punctuation")
     return reasons
 
@@ -391,7 +393,11 @@ def run_image_comparison(plan: ImagePlan, state: TaskState) -> Comparison:
     finished: list[dict] = []
     try:
         own.mkdir(parents=True, exist_ok=True)
+        # Weights load before the clock starts: each picture's seconds and memory are its own work.
         state.set_progress(0.0, "Loading the engines…")
+        for side in (plan.a, plan.b):
+            if not side.hosted and hasattr(side.engine, "load"):
+                side.engine.load(state)
         for index, pick in enumerate(plan.picks):
             check_cancelled(state)
             entry = {"line": pick.scene_id, "scene": pick.scene_id, "number": pick.number, "title": pick.title,
@@ -416,17 +422,14 @@ def run_image_comparison(plan: ImagePlan, state: TaskState) -> Comparison:
             finished.append(entry)
             data["lines"] = finished
     except Cancelled:
-        keep = {Path(e[s]["image"]).name for e in finished for s in "ab"}
-        for path in list(own.iterdir()) if own.is_dir() else []:
-            if path.name not in keep:
-                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        remove_unfinished(own, finished, "image")
         if not finished:
-            _remove_folder(own)
+            remove_folder(own)
             raise
         data["status"] = "cancelled"
         return _finish(plan, data, folder)
     except BaseException:
-        _remove_folder(own)
+        remove_folder(own)
         raise
     shutil.rmtree(own / "renders", ignore_errors=True)  # the pipeline's own folder, emptied by the moves
     data["status"] = "done"
@@ -434,7 +437,7 @@ def run_image_comparison(plan: ImagePlan, state: TaskState) -> Comparison:
     try:
         return _finish(plan, data, folder)
     except BaseException:
-        _remove_folder(own)
+        remove_folder(own)
         raise
 
 

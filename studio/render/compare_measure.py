@@ -6,7 +6,8 @@ engine says about itself: duration and words per minute, integrated loudness (BS
 after the speech, and a naturalness score from DNSMOS.
 
 DNSMOS (Microsoft's deep noise suppression MOS predictor, P.835: speech quality SIG,
-background BAK, overall OVRL on a 1–5 scale) runs as ONNX on the CPU. Its weights ship
+background BAK, overall OVRL on a 1–5 scale) runs as ONNX on the CPU; during a
+comparison it runs at idle priority beside the renders (`IdleScoring`). Its weights ship
 inside the `speechmos` wheel; `speechmos`'s own Python wrapper needs librosa, which this
 studio does not install, so the model file is loaded straight with onnxruntime (the
 P.808 score, which needs librosa's mel spectrogram, is not given). When the model
@@ -16,9 +17,11 @@ cannot be had, `naturalness` says so in a sentence instead of a number.
 from __future__ import annotations
 
 import importlib.util
-import os
 import math
+import os
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,12 +136,36 @@ def measure_file(path: Path) -> tuple[np.ndarray, int]:
 # -- naturalness ------------------------------------------------------------------------
 
 
+def dnsmos_windows(samples_16k: np.ndarray) -> np.ndarray | None:
+    """The 9.01 s windows DNSMOS reads, one second apart, as one batch; a take shorter than a
+    window is repeated to fill it (as DNSMOS itself does). None when there is no sound to score."""
+    x = np.asarray(samples_16k, dtype=np.float32).reshape(-1)
+    if x.size == 0 or not np.any(np.abs(x) > 10 ** (SILENCE_DB / 20)):
+        return None
+    x = np.clip(x, -1.0, 1.0)
+    window = int(DNSMOS_WINDOW * DNSMOS_RATE)
+    if x.size < window:
+        x = np.tile(x, -(-window // x.size))
+    starts = range(0, int(x.size / DNSMOS_RATE - DNSMOS_WINDOW) * DNSMOS_RATE + 1, DNSMOS_RATE)
+    return np.stack([x[s: s + window] for s in starts])
+
+
+def dnsmos_scores(raw: np.ndarray) -> dict:
+    """The model's raw outputs (one row of sig, bak, ovrl per window) on the MOS scale, averaged."""
+    raw = np.asarray(raw).reshape(-1, 3)
+    mapped = {key: float(np.mean(np.polyval(_POLY[key], raw[:, column])))
+              for column, key in enumerate(("sig", "bak", "ovrl"))}
+    return {key: round(value, 3) for key, value in mapped.items()}
+
+
 class Naturalness:
-    """DNSMOS P.835 on the CPU, loaded once, on first use; `unavailable` says why when it cannot be."""
+    """DNSMOS P.835 on the CPU, loaded once per process, on first use; `unavailable` says why when
+    it cannot be. Two sessions of the one model: one on every core (`score`, and what is left when
+    a comparison ends) and one on the calling thread alone (`IdleScoring`'s idle thread)."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._session = None
+        self._sessions: dict[str, object] = {}
         self.unavailable = ""
 
     def model_path(self) -> Path | None:
@@ -148,10 +175,11 @@ class Naturalness:
         path = Path(list(spec.submodule_search_locations)[0]) / "dnsmos_models" / "sig_bak_ovr.onnx"
         return path if path.is_file() else None
 
-    def _ensure(self):
+    def session(self, kind: str = "all"):
+        """The session on every core ("all") or on the caller's thread only ("one"); None when unavailable."""
         with self._lock:
-            if self._session is not None or self.unavailable:
-                return self._session
+            if kind in self._sessions or self.unavailable:
+                return self._sessions.get(kind)
             path = self.model_path()
             if path is None:
                 self.unavailable = ("No naturalness score: the DNSMOS model is missing (the speechmos package is "
@@ -161,44 +189,150 @@ class Naturalness:
                 import onnxruntime as ort
 
                 options = ort.SessionOptions()
-                options.intra_op_num_threads = max(1, os.cpu_count() or 1)
+                # One thread runs on the caller's own thread, at the caller's priority: no pool.
+                options.intra_op_num_threads = 1 if kind == "one" else max(1, os.cpu_count() or 1)
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                self._session = ort.InferenceSession(str(path), sess_options=options,
-                                                     providers=["CPUExecutionProvider"])
+                self._sessions[kind] = ort.InferenceSession(str(path), sess_options=options,
+                                                            providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime missing or the file damaged
                 self.unavailable = (f"No naturalness score: the DNSMOS model could not be loaded ({type(exc).__name__}); "
                                     "every other figure is measured.")
-            return self._session
+            return self._sessions.get(kind)
+
+    def run(self, batch: np.ndarray, kind: str = "all") -> np.ndarray:
+        session = self.session(kind)
+        return session.run(None, {session.get_inputs()[0].name: batch})[0]
 
     def score(self, samples_16k: np.ndarray) -> dict | None:
         """{"ovrl", "sig", "bak"} on the MOS scale for 16 kHz mono samples; None when unavailable
         or when there is no sound to score."""
-        session = self._ensure()
-        if session is None:
+        if self.session() is None:
             return None
-        x = np.asarray(samples_16k, dtype=np.float32).reshape(-1)
-        if x.size == 0 or not np.any(np.abs(x) > 10 ** (SILENCE_DB / 20)):
-            return None
-        x = np.clip(x, -1.0, 1.0)
-        window = int(DNSMOS_WINDOW * DNSMOS_RATE)
-        if x.size < window:  # as DNSMOS itself does: a short clip is repeated to fill the window
-            x = np.tile(x, -(-window // x.size))
-        starts = range(0, int(x.size / DNSMOS_RATE - DNSMOS_WINDOW) * DNSMOS_RATE + 1, DNSMOS_RATE)
-        batch = np.stack([x[s: s + window] for s in starts])
-        name = session.get_inputs()[0].name
-        raw = session.run(None, {name: batch})[0]
-        sig, bak, ovrl = raw[:, 0], raw[:, 1], raw[:, 2]
-        mapped = {key: float(np.mean(np.polyval(_POLY[key], values)))
-                  for key, values in (("sig", sig), ("bak", bak), ("ovrl", ovrl))}
-        return {key: round(value, 3) for key, value in mapped.items()}
+        batch = dnsmos_windows(samples_16k)
+        return None if batch is None else dnsmos_scores(self.run(batch))
 
 
 _DEFAULT = Naturalness()
 
 
 def naturalness() -> Naturalness:
-    """The process's one DNSMOS session."""
+    """The process's one DNSMOS model."""
     return _DEFAULT
+
+
+def lower_own_priority() -> bool:
+    """Put the calling thread at idle priority (Linux, where priority is per thread): it then runs
+    only on CPU time nothing else wants. False where that cannot be done."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        return True
+    except OSError:
+        return False
+
+
+class IdleScoring:
+    """Naturalness scored while the comparison goes on, on CPU time nothing else wants.
+
+    DNSMOS reads each take in 9-second windows, one second apart: a few seconds of audio
+    cost it several passes of the model, as much as a third of what rendering and
+    transcribing them cost. So each take's windows are queued as it is measured, and a
+    thread at idle priority (`lower_own_priority`) runs them one by one on the one-thread
+    session, in the gaps rendering and transcribing leave (sequential parts of the models,
+    text to phonemes, writing files). A render's own seconds are not slowed by it: the
+    scheduler gives an idle thread no time a normal one wants. `collect` then scores what is
+    left on every core, at once, without waiting for the idle thread. The figures are the
+    same however the windows were shared out. Where a thread's priority cannot be lowered,
+    everything is scored in `collect`.
+    """
+
+    def __init__(self, scorer: Naturalness):
+        self._scorer = scorer
+        self._cond = threading.Condition()
+        self._batches: dict[str, np.ndarray | None] = {}
+        self._raw: dict[str, list] = {}
+        self._queue: list[tuple[str, int]] = []
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.model_seconds = 0.0  # the model's own time, on either thread
+        self.windows = 0  # windows queued
+        self.beside = 0  # of them, scored by the idle thread
+        self.waited_seconds = 0.0  # what `collect` made the comparison wait
+
+    @property
+    def unavailable(self) -> str:
+        return self._scorer.unavailable
+
+    def submit(self, key: str, samples_16k: np.ndarray) -> None:
+        if self._scorer.session() is None:
+            return
+        batch = dnsmos_windows(samples_16k)
+        with self._cond:
+            self._batches[key] = batch
+            if batch is None:
+                return
+            self._raw[key] = [None] * len(batch)
+            self.windows += len(batch)
+            self._queue.extend((key, i) for i in range(len(batch)))
+            self._cond.notify()
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._work, name="naturalness (idle)", daemon=True)
+                self._thread.start()
+
+    def _work(self) -> None:
+        # It holds the GIL only for the few microseconds between model calls (onnxruntime lets go
+        # of it while it runs), so an idle thread waiting for a core never holds up the renders.
+        if not lower_own_priority() or self._scorer.session("one") is None:
+            return  # `collect` scores everything
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                key, index = self._queue.pop(0)
+                window = self._batches[key][index: index + 1]
+            started = time.perf_counter()
+            out = self._scorer.run(window, "one")
+            with self._cond:
+                if not self._closed and self._raw[key][index] is None:
+                    self._raw[key][index] = out[0]
+                    self.model_seconds += time.perf_counter() - started
+                    self.beside += 1
+
+    def collect(self, keys) -> dict[str, dict | None]:
+        """The scores of these takes (None: no sound, or no model): what the idle thread has not
+        scored yet is scored now, on every core."""
+        started = time.perf_counter()
+        with self._cond:
+            self._closed = True  # the idle thread stops; a window it is still running is scored again here
+            self._cond.notify_all()
+            keys = [k for k in keys if self._batches.get(k) is not None]
+            left = [(k, i) for k in keys for i, row in enumerate(self._raw[k]) if row is None]
+        if left:
+            out = self._scorer.run(np.stack([self._batches[k][i] for k, i in left]))
+            for (key, index), row in zip(left, out):
+                self._raw[key][index] = row
+        elapsed = time.perf_counter() - started
+        self.waited_seconds += elapsed
+        if left:
+            self.model_seconds += elapsed
+        scores = {key: dnsmos_scores(np.stack(self._raw[key])) for key in keys}
+        return {key: scores.get(key) for key in self._batches} | scores
+
+    def work(self) -> dict:
+        """Where the scoring went, for the record: windows, how many ran beside the renders, seconds."""
+        return {"windows": self.windows, "beside": self.beside, "model_seconds": round(self.model_seconds, 3),
+                "waited_seconds": round(self.waited_seconds, 3)}
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
 
 def to_16k(samples: np.ndarray, rate: int) -> np.ndarray:

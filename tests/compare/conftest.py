@@ -120,3 +120,51 @@ def snapshot(folder: Path) -> dict:
         if path.is_file() and not rel.startswith(".stitch/comparisons") and rel != ".stitch/ledger.jsonl":
             out[rel] = path.read_bytes()
     return out
+
+
+IMAGE_SCRIPT = """# Harbour
+
+[image: a lighthouse at dawn, 3 gulls over Dover]
+
+The lighthouse wakes before the town does.
+
+# Market
+
+[image: stalls]
+
+Stalls open one by one.
+
+# Road
+
+[image: a long road through wet green hills at dusk, with one car and its two lights]
+
+The road goes on.
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The tiny random-weight Stable Diffusion pipeline the image tests build (tests/images)."""
+    from tests.images.conftest import build_tiny_pipeline
+
+    return build_tiny_pipeline(tmp_path_factory.mktemp("compare-image-model"))
+
+
+@pytest.fixture
+def image_project(tmp_path, tiny):
+    """A project of three scenes with image prompts, its image engine the tiny pipeline."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "script.md").write_text(IMAGE_SCRIPT, encoding="utf-8")
+    (folder / "stitch.toml").write_text(
+        f'# the creator\'s note\n[engines.diffusers]\nmodel_dir = "{tiny.as_posix()}"\nmodel_id = "sd-turbo"\n',
+        encoding="utf-8")
+    from studio.project.project import Project
+
+    Project.open(folder).close()  # what opening writes (.stitch/lines.json) is there before the hashes
+    yield folder
+    torch.set_num_threads(before)

@@ -17,50 +17,6 @@ from studio.engines.diffusers_engine import DiffusersEngine
 from studio.errors import EngineError
 from studio.render.compare import comparisons_dir
 from studio.render.compare_images import sheet_size, tile_boxes
-from tests.images.conftest import build_tiny_pipeline
-
-SCRIPT = """# Harbour
-
-[image: a lighthouse at dawn, 3 gulls over Dover]
-
-The lighthouse wakes before the town does.
-
-# Market
-
-[image: stalls]
-
-Stalls open one by one.
-
-# Road
-
-[image: a long road through wet green hills at dusk, with one car and its two lights]
-
-The road goes on.
-"""
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return build_tiny_pipeline(tmp_path_factory.mktemp("compare-image-model"))
-
-
-@pytest.fixture
-def image_project(tmp_path, tiny):
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    folder = tmp_path / "p"
-    folder.mkdir()
-    (folder / "script.md").write_text(SCRIPT, encoding="utf-8")
-    (folder / "stitch.toml").write_text(
-        f'# the creator\'s note\n[engines.diffusers]\nmodel_dir = "{tiny.as_posix()}"\nmodel_id = "sd-turbo"\n',
-        encoding="utf-8")
-    from studio.project.project import Project
-
-    Project.open(folder).close()  # what opening writes (.stitch/lines.json) is there before the hashes
-    yield folder
-    torch.set_num_threads(before)
 
 
 class BrokenDiffusers(DiffusersEngine):
@@ -177,3 +133,42 @@ def test_a_failing_candidate_leaves_nothing(image_project, registry, capsys):
     assert "not an image engine" in capsys.readouterr().err
     assert not comparisons_dir(image_project).exists()
     assert _hashes(image_project) == before
+
+
+class RecordingDiffusers(DiffusersEngine):
+    """The real engine, noting when its pipeline is loaded and when it renders."""
+
+    id = "diffusers-recording"
+    label = "Diffusers that notes its calls (test)"
+    events: list = []
+
+    def load(self, state=None):
+        type(self).events.append(("load", self._loaded is None))
+        super().load(state)
+
+    def text_to_image(self, request, state=None):
+        type(self).events.append(("picture", self._loaded is None))
+        return super().text_to_image(request, state)
+
+
+def test_the_pipelines_are_loaded_before_the_first_picture_is_timed(image_project, registry):
+    from studio.engines.base import NullState
+    from studio.project.project import Project
+    from studio.render.compare import Candidate
+    from studio.render.compare_images import plan_image_comparison, run_image_comparison
+
+    text = (image_project / "stitch.toml").read_text()
+    model_dir = text.split('model_dir = "')[1].split('"')[0]
+    (image_project / "stitch.toml").write_text(
+        text + f'\n[engines.{RecordingDiffusers.id}]\nmodel_dir = "{model_dir}"\nmodel_id = "sd-turbo"\n')
+    registry.register(RecordingDiffusers.id, RecordingDiffusers)
+    RecordingDiffusers.events = []
+    project = Project.open(image_project)
+    try:
+        plan = plan_image_comparison(project, registry, Candidate(RecordingDiffusers.id, {"size": 64}), sample=2)
+        comparison = run_image_comparison(plan, NullState())
+    finally:
+        project.close()
+    # loaded once, from nothing, before any picture; every picture then finds it in memory
+    assert RecordingDiffusers.events == [("load", True), ("picture", False), ("picture", False)]
+    assert plan.a.engine._loaded is not None and comparison.status == "done"

@@ -45,14 +45,14 @@ def test_the_window_compares_two_voices_off_the_ui_thread_blind_picks_and_a_swit
     assert "A" in pair.titles[0].text() and "jf_alpha" in pair.titles[0].text()
     assert "jf_nezumi" in pair.titles[1].text() and "LUFS" in pair.figures[1].text()
     assert panel.take_path(pair.line_id, "b").is_file()
-    assert panel.verdict.item(1, 2).text() in ("A", "B", "even")
+    assert panel.verdict_cell("intelligibility", "better") in ("A", "B", "even")
     panel.grab().save(str(artifacts_dir / "compare-window.png"))
 
     # Blind: X and Y, figures hidden; picks land on the real side and are revealed after.
     panel.blind_box.setChecked(True)
     assert pair.titles[0].text().startswith("<b>X</b>") and "hidden" in pair.figures[0].text()
     assert "jf_" not in pair.titles[0].text() + pair.titles[1].text()
-    assert panel.verdict.item(2, 0).text() == "?"
+    assert panel.verdict_cell("naturalness", "a") == "?"
     panel.grab().save(str(artifacts_dir / "compare-window-blind.png"))
     real = pair.side_at(1)
     pair.picks[1].click()

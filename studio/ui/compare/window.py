@@ -1,12 +1,15 @@
-"""Tools ▸ Compare engines…: try a candidate voice engine on the project's own lines.
+"""Tools ▸ Compare engines…: try a candidate voice or image engine on the project's own lines or scenes.
 
-The creator picks an engine (and voice, settings, how many lines); the comparison runs
-as a job off the UI thread (`studio.render.compare`), with progress and Stop. Each line
-then shows its two takes side by side with their figures, Play A / Play B, and a pick.
-Blind mode hides which take is which (X and Y, in an order drawn per line) and the
-figures, records the creator's picks, and reveals them after. The verdict table sums it
-up; "Use the candidate for drafts / finals" says first how many takes it makes stale and
-what re-rendering costs, edits stitch.toml, and Undo puts the file back.
+The creator picks the task (voices or images), an engine (and voice, settings, how
+many lines or scenes); the comparison runs as a job off the UI thread
+(`studio.render.compare` for voices, `studio.render.compare_images` for images), with
+progress and Stop. Each line then shows its two takes side by side with their figures,
+Play A / Play B and a pick; each scene its two pictures (same prompt, seed and size)
+with seconds per image, peak memory and price (`pairs.py`). Blind mode hides which is
+which (X and Y, in an order drawn per line) and the figures, records the creator's
+picks, and reveals them after. The verdict table sums it up; "Use the candidate for
+drafts / finals" says first what it changes and costs, edits `[routing.tts]` or
+`[routing.image]` in stitch.toml, and Undo puts the file back.
 """
 
 from __future__ import annotations
@@ -14,22 +17,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -38,16 +40,30 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
+from studio.ui.compare.pairs import LinePair, ScenePair
 from studio.ui.shell import theme
 
 JOB_KEY = "compare:run"
-VERDICT_ROWS = (("picks", "Your picks"), ("intelligibility", "Words misheard"), ("naturalness", "Naturalness"),
-                ("speed", "Real-time factor"), ("cost", "Whole project"), ("overall", "Rows won"))
+TASKS = (("tts", "Voices (lines)"), ("image", "Images (scenes)"))
+VERDICT_ROWS = {
+    "tts": (("picks", "Your picks"), ("intelligibility", "Words misheard"), ("naturalness", "Naturalness"),
+            ("speed", "Real-time factor"), ("cost", "Whole project"), ("overall", "Rows won")),
+    "image": (("picks", "Your picks"), ("seconds", "Seconds per image"), ("memory", "Peak memory"),
+              ("cost", "Whole project"), ("overall", "Rows won")),
+}
+VERDICT_FORMAT = {"intelligibility": "{:.0%}", "naturalness": "{:.2f}", "speed": "{:.2f}",
+                  "seconds": "{:.2f} s", "memory": "{:.0f} MB"}
+INTRO = {
+    "tts": "Render a hard sample of this project's lines with the current voice route (A) and a candidate (B), "
+           "then listen, judge and decide. Nothing replaces your takes.",
+    "image": "Render a sample of this project's scenes with the current image route (A) and a candidate (B), on the "
+             "same prompt, seed and size, then look, judge and decide. Nothing replaces your images.",
+}
 
 
 def show_compare(window) -> "CompareWindow | None":
     if window.project is None:
-        window.say("Open a project first: engines are compared on its own lines.")
+        window.say("Open a project first: engines are compared on its own lines and scenes.")
         return None
     panel = window.findChild(CompareWindow)
     if panel is None or panel.project is not window.project:
@@ -61,86 +77,6 @@ def show_compare(window) -> "CompareWindow | None":
     return panel
 
 
-def _figures(fig: dict) -> str:
-    from studio.render.compare_report import naturalness_shown, shown
-
-    if not fig:
-        return ""
-    lines = [
-        f"{shown(fig.get('duration'), '{:.2f} s')} · {shown(fig.get('words_per_minute'), '{:.0f}')} wpm",
-        f"render {shown(fig.get('render_seconds'), '{:.2f} s')} (RTF {shown(fig.get('rtf'), '{:.2f}')}), "
-        f"first audio {shown(fig.get('first_audio'), '{:.2f} s')}",
-        f"{shown(fig.get('lufs'), '{:.1f} LUFS')}, peak {shown(fig.get('true_peak'), '{:.1f} dBTP')}",
-        f"silence {shown(fig.get('lead_silence'), '{:.2f}')} / {shown(fig.get('trail_silence'), '{:.2f} s')}",
-        f"misheard {shown(fig.get('wer'), '{:.0%}')} · natural {naturalness_shown(fig.get('naturalness'))}",
-    ]
-    for d in fig.get("differs", [])[:2]:
-        lines.append(f"“{d['script'] or '—'}” → “{d['heard'] or '—'}”")
-    return "\n".join(lines)
-
-
-class LinePair(QFrame):
-    """One line: its text, the two takes side by side (figures, play, pick)."""
-
-    def __init__(self, panel: "CompareWindow", entry: dict):
-        super().__init__()
-        self.panel, self.line_id = panel, entry["line"]
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        layout = QVBoxLayout(self)
-        self.text = QLabel(f"<b>Line {entry['number']}</b> — {entry['text']}")
-        self.text.setWordWrap(True)
-        self.reasons = QLabel(", ".join(entry.get("reasons", [])))
-        self.reasons.setStyleSheet("color: palette(mid);")
-        layout.addWidget(self.text)
-        layout.addWidget(self.reasons)
-        grid = QGridLayout()
-        self.titles, self.figures, self.plays, self.picks = [], [], [], []
-        for column in range(2):
-            title = QLabel()
-            figures = QLabel()
-            figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            figures.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-            play = QPushButton()
-            pick = QPushButton()
-            pick.setCheckable(True)
-            play.clicked.connect(lambda _c=False, col=column: self.panel.play(self.line_id, self.side_at(col)))
-            pick.clicked.connect(lambda _c=False, col=column: self.panel.pick(self.line_id, self.side_at(col)))
-            grid.addWidget(title, 0, column)
-            grid.addWidget(figures, 1, column, Qt.AlignmentFlag.AlignTop)
-            buttons = QHBoxLayout()
-            buttons.addWidget(play)
-            buttons.addWidget(pick)
-            buttons.addStretch(1)
-            grid.addLayout(buttons, 2, column)
-            self.titles.append(title)
-            self.figures.append(figures)
-            self.plays.append(play)
-            self.picks.append(pick)
-        layout.addLayout(grid)
-
-    def side_at(self, column: int) -> str:
-        """Which side ("a"/"b") the column shows: A|B, or X|Y in blind mode."""
-        comparison = self.panel.comparison
-        if not self.panel.blind:
-            return "ab"[column]
-        return comparison.blind_side(self.line_id, "XY"[column])
-
-    def refresh(self) -> None:
-        comparison = self.panel.comparison
-        entry = comparison.line(self.line_id)
-        blind = self.panel.blind
-        for column in range(2):
-            side = self.side_at(column)
-            name = "XY"[column] if blind else side.upper()
-            label = "" if blind else f": {comparison.data[side]['label']} ({comparison.data[side].get('voice', '')})"
-            self.titles[column].setText(f"<b>{name}</b>{label}")
-            self.figures[column].setText("(figures hidden until you reveal)" if blind else _figures(entry.get(side, {})))
-            self.plays[column].setText(f"▶ Play {name}")
-            self.picks[column].setText(f"{name} is better")
-            self.picks[column].setChecked(entry.get("pick") == side)
-
-
 class CompareWindow(QDialog):
     def __init__(self, project, registry, jobs, player=None, parent=None):
         super().__init__(parent)
@@ -148,38 +84,40 @@ class CompareWindow(QDialog):
         self.comparison = None
         self.blind = False
         self.last_switch: str | None = None
-        self.pairs: list[LinePair] = []
+        self.pairs: list = []
         self.setWindowTitle("Compare engines")
         self.setModal(False)
-        self.resize(1000, 900)
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1000, room.width() - 40) if room else 1000, min(900, room.height() - 60) if room else 900)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setContentsMargins(18, 12, 18, 12)
 
-        intro = QLabel("Render a hard sample of this project's lines with the current voice route (A) and a "
-                       "candidate (B), then listen, judge and decide. Nothing replaces your takes.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
         form = QFormLayout()
+        self.task = QComboBox()
+        for task, name in TASKS:
+            self.task.addItem(name, task)
+        self.task.currentIndexChanged.connect(self._task_changed)
         self.engine = QComboBox()
-        for engine_id in registry.ids("tts"):
-            self.engine.addItem(f"{registry.label(engine_id)} ({engine_id})", engine_id)
         self.engine.currentIndexChanged.connect(self._fill_voices)
+        self.voice_label = QLabel("Voice")
         self.voice = QComboBox()
         self.voice.setEditable(True)
         self.voice.setToolTip("The candidate's voice; empty: the line's voice if the engine has it, else its default")
         self.settings = QLineEdit()
-        self.settings.setPlaceholderText("model=…, base_url=…, speed=…  (optional)")
+        self.sample_label = QLabel()
         self.sample = QSpinBox()
         self.sample.setRange(1, 30)
-        self.sample.setValue(8)
-        self.sample.setToolTip("How many lines: the longest, the shortest, then lines with numbers, names, "
-                               "dictionary words and unusual punctuation")
         first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.task)
         first.addWidget(self.engine, 2)
-        first.addWidget(QLabel("Voice"))
+        first.addWidget(self.voice_label)
         first.addWidget(self.voice, 1)
         second.addWidget(self.settings, 2)
-        second.addWidget(QLabel("Lines"))
+        second.addWidget(self.sample_label)
         second.addWidget(self.sample)
         form.addRow("Candidate", first)
         form.addRow("Settings", second)
@@ -205,7 +143,7 @@ class CompareWindow(QDialog):
         layout.addWidget(self.problem)
 
         modes = QHBoxLayout()
-        self.blind_box = QCheckBox("Blind: hide which take is which")
+        self.blind_box = QCheckBox("Blind: hide which is which")
         self.blind_box.toggled.connect(self.set_blind)
         self.reveal_button = QPushButton("Reveal")
         self.reveal_button.clicked.connect(lambda: self.blind_box.setChecked(False))
@@ -224,14 +162,16 @@ class CompareWindow(QDialog):
         self.lines_layout.addStretch(1)
         self.scroll.setWidget(self.lines)
         layout.addWidget(self.scroll, 1)
-        layout.addWidget(QLabel("<b>Verdict</b>"))
 
-        self.verdict = QTableWidget(len(VERDICT_ROWS), 3)
-        self.verdict.setHorizontalHeaderLabels(["A", "B", "Better"])
-        self.verdict.setVerticalHeaderLabels([name for _, name in VERDICT_ROWS])
-        self.verdict.horizontalHeader().setStretchLastSection(True)
-        self.verdict.verticalHeader().setDefaultSectionSize(26)
-        self.verdict.setFixedHeight(26 * len(VERDICT_ROWS) + self.verdict.horizontalHeader().sizeHint().height() + 6)
+        # The verdict's rows are its columns: three table rows (A, B, which is better) keep the
+        # pairs above in view on a 768-pixel screen.
+        self.verdict = QTableWidget(3, 0)
+        self.verdict.setVerticalHeaderLabels(["A", "B", "Better"])
+        self.verdict.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verdict.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verdict.verticalHeader().setDefaultSectionSize(24)
+        self.verdict.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verdict.setToolTip("The verdict: who wins each row")
         layout.addWidget(self.verdict)
 
         switch = QHBoxLayout()
@@ -245,8 +185,37 @@ class CompareWindow(QDialog):
             switch.addWidget(button)
         switch.addStretch(1)
         layout.addLayout(switch)
-        self._fill_voices()
+        self._task_changed()
         self._enable()
+
+    # -- the task ----------------------------------------------------------------------
+
+    @property
+    def task_id(self) -> str:
+        return self.task.currentData() or "tts"
+
+    def set_task(self, task: str) -> None:
+        self.task.setCurrentIndex(max(0, self.task.findData(task)))
+
+    def _task_changed(self) -> None:
+        images = self.task_id == "image"
+        self.intro.setText(INTRO[self.task_id])
+        self.engine.blockSignals(True)
+        self.engine.clear()
+        for engine_id in self.registry.ids(self.task_id):
+            self.engine.addItem(f"{self.registry.label(engine_id)} ({engine_id})", engine_id)
+        self.engine.blockSignals(False)
+        self.voice_label.setVisible(not images)
+        self.voice.setVisible(not images)
+        self.settings.setPlaceholderText("steps=…, size=…, seed=…, model_dir=…  (optional)" if images
+                                         else "model=…, base_url=…, speed=…  (optional)")
+        self.sample_label.setText("Scenes" if images else "Lines")
+        self.sample.setValue(4 if images else 8)
+        self.sample.setToolTip("How many scenes: the longest and the shortest prompt, then prompts with numbers, "
+                               "names and unusual punctuation" if images else
+                               "How many lines: the longest, the shortest, then lines with numbers, names, "
+                               "dictionary words and unusual punctuation")
+        self._fill_voices()
 
     # -- running ---------------------------------------------------------------------
 
@@ -254,7 +223,7 @@ class CompareWindow(QDialog):
         self.voice.clear()
         self.voice.addItem("")
         engine_id = self.engine.currentData()
-        if not engine_id:
+        if not engine_id or self.task_id != "tts":
             return
         try:
             engine = self.registry.configured(engine_id, self.project.manifest.engine_settings(engine_id))
@@ -266,37 +235,54 @@ class CompareWindow(QDialog):
         from studio.render.compare import Candidate, parse_settings
 
         settings = parse_settings(self.settings.text())
-        if self.voice.currentText().strip():
+        if self.task_id == "tts" and self.voice.currentText().strip():
             settings["voice"] = self.voice.currentText().strip()
         return Candidate(self.engine.currentData() or "", settings)
 
     def start(self) -> bool:
-        """Plan on a worker (engines are made and asked for voices there), ask about money, then run."""
-        from studio.render.compare import plan_comparison
-
+        """Plan on a worker (engines are made and asked for voices or weights there), ask about money, then run."""
         self.problem.hide()
         try:
             candidate = self.candidate()
         except StudioError as exc:
             return self._refuse(exc.message)
-        project, registry, sample = self.project, self.registry, self.sample.value()
+        project, registry, sample, task = self.project, self.registry, self.sample.value(), self.task_id
+
+        def plan(state):
+            if task == "image":
+                from studio.render.compare_images import plan_image_comparison
+
+                return plan_image_comparison(project, registry, candidate, sample=sample)
+            from studio.render.compare import plan_comparison
+
+            return plan_comparison(project, registry, candidate, sample=sample)
+
         self._busy(True, "Preparing the comparison…")
-        self.jobs.start(lambda state: plan_comparison(project, registry, candidate, sample=sample), JOB_KEY,
-                        "Preparing the comparison", on_done=self._planned, on_error=self._failed,
-                        on_cancelled=self._stopped, on_progress=self._progress)
+        self.jobs.start(plan, JOB_KEY, "Preparing the comparison", on_done=lambda p: self._planned(p, task),
+                        on_error=self._failed, on_cancelled=self._stopped, on_progress=self._progress)
         return True
 
-    def _planned(self, plan) -> None:
-        from studio.render.compare import run_comparison
+    def _planned(self, plan, task: str = "tts") -> None:
+        if task == "image":
+            from studio.render.compare_images import run_image_comparison as run
+        else:
+            from studio.render.compare import run_comparison as run
 
         if plan.paid and plan.quote > 0:
-            answer = QMessageBox.question(self, "Compare with a paid engine", plan.sentence() + " Render the candidate's takes?")
+            what = "images" if task == "image" else "takes"
+            answer = QMessageBox.question(self, "Compare with a paid engine", plan.sentence() + f" Render the candidate's {what}?")
             if answer != QMessageBox.StandardButton.Yes:
                 self._busy(False, "Nothing was sent.")
                 return
         self.message.setText(plan.sentence())
-        self.jobs.start(lambda state: run_comparison(plan, state), JOB_KEY, "Comparing engines",
-                        on_done=self._done, on_error=self._failed, on_cancelled=self._stopped,
+        kept: list = []  # a stopped comparison still returns what it saved; the runner reports only the stop
+
+        def work(state):
+            kept.append(run(plan, state))
+            return kept[-1]
+
+        self.jobs.start(work, JOB_KEY, "Comparing engines", on_done=self._done, on_error=self._failed,
+                        on_cancelled=lambda: self._done(kept[-1]) if kept else self._stopped(),
                         on_progress=self._progress)
 
     def _progress(self, fraction: float, message: str) -> None:
@@ -306,7 +292,10 @@ class CompareWindow(QDialog):
 
     def _done(self, comparison) -> None:
         stopped = comparison.status == "cancelled"
-        self._busy(False, (f"Stopped: the {len(comparison.lines)} lines compared so far are kept. " if stopped else "")
+        count = len(comparison.lines)
+        what = ("scene" if comparison.data.get("task") == "image" else "line") + ("" if count == 1 else "s")
+        self._busy(False, (f"Stopped: the {count} {what} compared so far {'is' if count == 1 else 'are'} kept. "
+                           if stopped else "")
                    + f"Saved as {comparison.json_path.name} (and a report to send).")
         self.show_comparison(comparison)
 
@@ -315,11 +304,12 @@ class CompareWindow(QDialog):
         self._refuse(getattr(exc, "message", None) or f"The comparison stopped ({type(exc).__name__}: {exc}).")
 
     def _stopped(self) -> None:
-        self._busy(False, "Stopped before a line was finished: nothing was kept.")
+        self._busy(False, "Stopped before anything was finished: nothing was kept.")
 
     def _busy(self, busy: bool, message: str) -> None:
         self.run_button.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
+        self.task.setEnabled(not busy)
         self.progress.setVisible(busy)
         self.progress.setValue(0)
         self.message.setText(message)
@@ -332,16 +322,23 @@ class CompareWindow(QDialog):
 
     # -- showing ---------------------------------------------------------------------
 
+    @property
+    def comparison_task(self) -> str:
+        return (self.comparison.data.get("task") if self.comparison else None) or self.task_id
+
     def show_comparison(self, comparison) -> None:
         self.comparison = comparison
         for pair in self.pairs:
             pair.setParent(None)
             pair.deleteLater()
+        kind = ScenePair if comparison.data.get("task") == "image" else LinePair
         self.pairs = []
         for entry in comparison.lines:
-            pair = LinePair(self, entry)
+            pair = kind(self, entry)
+            pair.refresh()  # its texts and pictures before it is laid out: sized by what it shows
             self.lines_layout.insertWidget(self.lines_layout.count() - 1, pair)
             self.pairs.append(pair)
+        self.lines_layout.activate()
         self.refresh()
 
     def refresh(self) -> None:
@@ -350,29 +347,38 @@ class CompareWindow(QDialog):
         self._fill_verdict()
         self._enable()
 
+    def verdict_cell(self, key: str, row: str) -> str:
+        """The verdict table's text for a row key ("picks", "seconds", …) and "a", "b" or "better"."""
+        keys = [k for k, _name in VERDICT_ROWS[self.comparison_task]]
+        item = self.verdict.item("ab".find(row) if row in "ab" else 2, keys.index(key))
+        return item.text() if item is not None else ""
+
     def _fill_verdict(self) -> None:
         from studio.money.prices import format_money, money
         from studio.render.compare_report import shown
 
+        rows = VERDICT_ROWS[self.comparison_task]
+        self.verdict.setColumnCount(len(rows))
+        self.verdict.setHorizontalHeaderLabels([name for _key, name in rows])
         verdict = self.comparison.data.get("verdict", {}) if self.comparison else {}
-        for row, (key, _name) in enumerate(VERDICT_ROWS):
+        for column, (key, _name) in enumerate(rows):
             values = verdict.get(key, {})
-            hidden = self.blind and key != "picks"
             cells = []
             for side in "ab":
                 value = values.get(side)
-                if key == "intelligibility":
-                    value = shown(value, "{:.0%}")
-                elif key == "cost":
+                if key == "cost":
                     value = format_money(money(value or 0))
-                elif key in ("naturalness", "speed"):
-                    value = shown(value, "{:.2f}")
-                cells.append("?" if hidden and key != "picks" else str(value if value is not None else "—"))
+                elif key in VERDICT_FORMAT:
+                    value = shown(value, VERDICT_FORMAT[key])
+                cells.append(str(value if value is not None else "—"))
             better = {"a": "A", "b": "B"}.get(values.get("better"), "even") if values else ""
             if self.blind:
                 cells, better = ["?", "?"], "revealed after"
-            for column, text in enumerate(cells + [better]):
+            for row, text in enumerate(cells + [better]):
                 self.verdict.setItem(row, column, QTableWidgetItem(text))
+        header = self.verdict.horizontalHeader()
+        self.verdict.setFixedHeight(max(header.height(), header.sizeHint().height())
+                                    + sum(self.verdict.rowHeight(r) for r in range(3)) + 2 * self.verdict.frameWidth())
 
     def set_blind(self, blind: bool) -> None:
         self.blind = bool(blind)
@@ -395,10 +401,11 @@ class CompareWindow(QDialog):
         undoable = ready and any(not s.get("undone") for s in self.comparison.data.get("switches", []))
         self.undo_button.setEnabled(bool(undoable))
 
-    # -- listening and judging -----------------------------------------------------
+    # -- listening, looking and judging --------------------------------------------
 
     def take_path(self, line_id: str, side: str) -> Path:
-        return self.comparison.folder / self.comparison.line(line_id)[side]["take"]
+        entry = self.comparison.line(line_id)[side]
+        return self.comparison.folder / (entry.get("take") or entry["image"])
 
     def play(self, line_id: str, side: str) -> None:
         if self.player is not None:
@@ -433,7 +440,8 @@ class CompareWindow(QDialog):
         except StudioError as exc:
             return self._refuse(exc.message)
         self.last_switch = tier
-        self.message.setText(f"stitch.toml now uses {plan.engine} for {tier}; Undo puts it back.")
+        what = f"image {tier}" if plan.task == "image" else tier
+        self.message.setText(f"stitch.toml now uses {plan.engine} for {what}; Undo puts it back.")
         self._rebind()
         self._enable()
         return True
@@ -450,6 +458,11 @@ class CompareWindow(QDialog):
         return True
 
     def _rebind(self) -> None:
+        if self.comparison_task == "image":
+            images = getattr(self.parent(), "images", None)
+            if images is not None and hasattr(images, "refresh"):
+                images.refresh()  # the panel reads the route when it renders; its states follow the project
+            return
         voice = getattr(self.parent(), "voice", None)
         if voice is not None and hasattr(voice, "bind"):
             voice.bind(self.project)  # the new draft engine's voices; its takes' states
