@@ -220,7 +220,8 @@ class Studio:
         for number, scene in wanted:
             try:
                 result = imaging.generate(project.folder, project.image_takes, scene.id, project.scene_prompt(scene.id),
-                                          project.manifest.format, engine, NullState(), budget=imaging.draft_budget(project))
+                                          project.manifest.format, engine, NullState(), budget=imaging.draft_budget(project),
+                                          negative_prompt=project.scene_negative_prompt(scene.id))
                 imaging.commit(project, result)
                 out.append({"scene": scene.id, "number": number, "status": "cached" if result.cached else "rendered",
                             "image": result.take.path})

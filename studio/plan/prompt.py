@@ -60,8 +60,9 @@ def project_brief(project, voices: list[str], direction: str = "") -> dict:
         scenes.append({
             "scene_id": scene.id, "title": scene.title,
             "image_prompt": prompt if source != "suggested" else "",
-            "lines": [{"line_id": line.id, "text": line.text,
-                       "voice": project.line_voice(line.id), "speed": project.line_speed(line.id)}
+            "negative_prompt": project.scene_negative_prompt(scene.id),
+            "lines": [{"line_id": line.id, "text": line.text, "voice": project.line_voice(line.id),
+                       "speed": project.line_speed(line.id), "pause_after": project.line_pause(line.id)}
                       for line in scene.lines if line.text.strip()],
         })
     words = sum(len(line.text.split()) for line in project.lines)

@@ -90,7 +90,9 @@ class Timeline:
     # What it was laid out from, so a change of gap can lay it out again.
     voice_items: tuple[VoiceItem, ...] = ()
     scene_items: tuple[SceneItem, ...] = ()
-    line_gaps: tuple[tuple[str, float], ...] = ()  # (line id, gap before it) where not `gap`
+    line_gaps: tuple[tuple[str, float], ...] = ()  # (line id, gap before it) set by hand on the timeline
+    # (line id, gap before it) from the script's direction: the pause after the line before it.
+    pauses: tuple[tuple[str, float], ...] = ()
 
     @property
     def duration(self) -> float:
@@ -160,12 +162,13 @@ class Timeline:
         return layout(self.voice_items, self.scene_items, gap=gap, previous=self)
 
     def gap_before(self, line_id: str) -> float:
-        """The silence the layout leaves before a line: its own gap, else the timeline's (none before the first)."""
+        """The silence the layout leaves before a line: its own gap, else the pause after the line
+        before it, else the timeline's (none before the first)."""
         return dict(self.line_gaps).get(line_id, self._usual_gap(line_id))
 
     def _usual_gap(self, line_id: str) -> float:
         first = self.voice_items[0][0] if self.voice_items else None
-        return 0.0 if line_id == first else self.gap
+        return 0.0 if line_id == first else dict(self.pauses).get(line_id, self.gap)
 
     def with_line_gap(self, line_id: str, gap: float | None) -> "Timeline":
         """The gap before one line recorded (None: back to the timeline's gap), not yet laid out;
@@ -255,6 +258,7 @@ class Timeline:
             "voice_items": [list(i) for i in self.voice_items],
             "scene_items": [list(i) for i in self.scene_items],
             "line_gaps": dict(self.line_gaps),
+            "pauses": dict(self.pauses),
             "clips": [c.to_dict() for c in self.clips],
         }
 
@@ -269,6 +273,7 @@ class Timeline:
                                   for a, b, p, t in d.get("voice_items", [])),
                 scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
                 line_gaps=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("line_gaps", {}).items())),
+                pauses=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("pauses", {}).items())),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise TimelineError(
@@ -296,9 +301,13 @@ def _carry(old: Clip, wav: str, duration: float) -> Clip:
     return replace(old, source=wav, in_point=0.0, duration=max(MIN_CLIP, duration), source_duration=duration)
 
 
-def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timeline | None = None) -> Timeline:
+def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timeline | None = None,
+           pauses: dict[str, float] | None = None) -> Timeline:
     """Lay the script out: lines back to back with `gap`, each scene's image under its lines.
 
+    `pauses` (line id: the gap before it) is the script's direction, the pause after the
+    line before; None keeps the previous timeline's. A gap set by hand on the timeline wins
+    over it until the direction changes: the newer of the two is what the creator wants.
     With `previous`, locked clips stay where they are and push the lines that would
     overlap them; a line moved by hand stays where it was put while it still fits (a
     new take included); trims of an unchanged take, pan/zoom, gains and music are kept.
@@ -319,12 +328,17 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
             taken.append((voice[line_id].start, voice[line_id].end))
 
     gaps = dict(previous.line_gaps) if previous else {}
+    was = dict(previous.pauses) if previous else {}
+    pauses = was if pauses is None else {str(k): _checked_gap(v) for k, v in pauses.items()}
+    for line_id in set(was) | set(pauses):
+        if was.get(line_id) != pauses.get(line_id):
+            gaps.pop(line_id, None)
     said = None  # where the last line laid out so far ends
     for line_id, _scene, wav, duration in voice_items:
         if line_id in voice:  # locked
             said = max(said or 0.0, voice[line_id].end)
             continue
-        cursor = gaps.get(line_id, 0.0) if said is None else said + gaps.get(line_id, gap)
+        cursor = gaps.get(line_id, 0.0) if said is None else said + gaps.get(line_id, pauses.get(line_id, gap))
         before = old.get(f"voice:{line_id}")
         if before is not None:
             clip = _carry(before, wav, duration)
@@ -349,7 +363,7 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
     known = {line_id for line_id, *_ in voice_items}
     line_gaps = tuple((k, v) for k, v in sorted(gaps.items()) if k in known)
     return Timeline(tuple(clips), gap=float(gap), ducking=ducking, voice_items=voice_items, scene_items=scene_items,
-                    line_gaps=line_gaps)
+                    line_gaps=line_gaps, pauses=tuple(sorted(pauses.items())))
 
 
 def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str, Clip]) -> list[Clip]:

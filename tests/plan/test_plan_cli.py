@@ -32,7 +32,7 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
 
     assert main(["plan", str(folder), "--show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["plan"] == path.name and len(shown["changes"]) == 5
+    assert shown["plan"] == path.name and len(shown["changes"]) == 9
 
     assert main(["plan", str(folder), "--apply", "--only", "pronunciations", "--yes"]) == 0
     said = capsys.readouterr().out
@@ -41,7 +41,7 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
 
     assert main(["plan", str(folder), "--apply", path.name, "--yes", "--json"]) == 0
     done = json.loads(capsys.readouterr().out)
-    assert len(done["applied"]) == 4 and len(done["stale_scenes"]) == 3
+    assert len(done["applied"]) == 8 and len(done["stale_scenes"]) == 3 and len(done["retimed"]) == 1
     assert main(["plan", str(folder), "--apply", "--yes"]) == 0
     assert "already follows this plan" in capsys.readouterr().out
 

@@ -24,7 +24,7 @@ def test_the_demo_ships_a_plan_that_applies_offline_as_one_undo_step(window, dem
     assert dialog.plan is not None and dialog.plans.count() == 1
     assert "no planning engine" in dialog.engine_label.text() and not dialog.ask_button.isEnabled()
     checked = dialog.checked()
-    assert len(checked) == 6  # 3 prompts, 1 pronunciation, 2 speeds
+    assert len(checked) == 11  # 3 prompts, 3 negative prompts, 1 pronunciation, 2 speeds, 2 pauses
     dialog.grab().save(str(artifacts_dir / "plan-dialog.png"))
     # Uncheck one prompt: it stays as it was.
     head = dialog.changes.topLevelItem(0)
@@ -33,12 +33,14 @@ def test_the_demo_ships_a_plan_that_applies_offline_as_one_undo_step(window, dem
     before = project.scene_prompt(first_scene)
     dialog.apply_button.click()
     assert project.scene_prompt(first_scene) == before
-    assert project.pronunciations() == {"stitching": "STITCH-ing"}
-    assert "Applied 5 changes" in dialog.status.text() and "render again" in dialog.status.text()
+    assert project.pronunciations() == {"stitching": "STITCH-ing"} and project.line_pause(project.lines[0].id) == 0.6
+    assert project.scene_negative_prompt(first_scene) == "text, letters, logos, watermark, people's faces"
+    assert "Applied 10 changes" in dialog.status.text() and "render again" in dialog.status.text()
     assert len(dialog.checked()) == 1  # only the unchecked prompt is left to apply
     assert project.undo_label == "Apply plan"
     window.undo()
     assert project.pronunciations() == {} and project.speed_of(project.lines[0].id) == 1.0
+    assert project.line_pause(project.lines[0].id) is None and project.scene_negative_prompt(first_scene) == ""
     dialog.close()
 
 
@@ -63,7 +65,7 @@ def test_asking_runs_off_the_ui_thread_with_progress_and_cancel(window, demo_cop
         assert dialog.close_button.text() == "Cancel"
         qtbot.waitUntil(lambda: not dialog.running, timeout=10000)
         assert "Plan received" in dialog.status.text(), dialog.problem.text()
-        assert dialog.plans.count() == 2 and len(dialog.checked()) == 5
+        assert dialog.plans.count() == 2 and len(dialog.checked()) == 9
         fake.script(Fault(delay=5.0))
         dialog.ask_button.click()
         qtbot.waitUntil(lambda: len(fake.hits) >= 2, timeout=5000)

@@ -225,7 +225,7 @@ class PlanDialog(QDialog):
             head.setFlags(head.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             for change in items:
                 row = QTreeWidgetItem(head, [change.sentence()])
-                row.setToolTip(0, change.sentence() + (f"\nNegative prompt: {change.detail}" if change.kind == "prompt" and change.detail else ""))
+                row.setToolTip(0, change.sentence())
                 if checkable:
                     row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     row.setCheckState(0, Qt.CheckState.Checked)
