@@ -32,6 +32,7 @@ SPEED_RANGE = (0.5, 2.0)
 # (premium, used only when the creator asks); "" means none.
 # "plan": a language model that plans the work (draft: a local one, final: a frontier one).
 TASKS = ("tts", "stt", "image", "cleanup", "plan")
+TASK_NAMES = {"tts": "Voice", "stt": "Transcription", "image": "Images", "cleanup": "Picture cleanup", "plan": "Planning"}
 DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", ""),
                   "plan": ("", "")}
 # Settings that would be a secret: keys live in the OS keyring, never in a project.

@@ -48,6 +48,9 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
     assert main(["cost", str(folder), "--json"]) == 0
     cost = json.loads(capsys.readouterr().out)
     assert cost["by_task"]["plan"]["renders"] == 1 and cost["by_task"]["plan"]["charged"] == "0.000000"
+    assert main(["cost", str(folder)]) == 0
+    said = capsys.readouterr().out
+    assert "Per task:" in said and any(line.split()[:2] == ["Planning", "1"] for line in said.splitlines())
 
 
 def test_asking_is_needed_for_a_paid_plan_and_no_answer_sends_nothing(project, chat, paid, capsys, monkeypatch):

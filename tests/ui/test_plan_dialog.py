@@ -73,3 +73,70 @@ def test_asking_runs_off_the_ui_thread_with_progress_and_cancel(window, demo_cop
         qtbot.waitUntil(lambda: not dialog.running, timeout=5000)
         assert "Cancelled" in dialog.status.text() and dialog.plans.count() == 2
         dialog.close()
+
+
+def test_the_script_editors_plan_button_opens_the_same_dialog_as_tools_plan(window, demo_copy, qtbot, artifacts_dir):
+    from studio.ui.plan.dialog import PlanDialog
+
+    button = window.editor.plan_button
+    assert not button.isEnabled() and not window.actions.plan.isEnabled()  # no project yet
+    open_demo(window, demo_copy)
+    assert button.isEnabled() and window.actions.plan.isEnabled()
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.grab().save(str(artifacts_dir / "script-editor-plan-button.png"))
+    button.click()
+    dialog = window.plan_dialog
+    qtbot.waitExposed(dialog)
+    assert isinstance(dialog, PlanDialog) and dialog.plan is not None and len(dialog.checked()) == 11
+    # Tools ▸ Plan… and the button are one action: never two dialogs on screen.
+    window.actions.plan.trigger()
+    qtbot.waitUntil(lambda: [d for d in window.findChildren(PlanDialog) if d.isVisible()] == [window.plan_dialog])
+    window.plan_dialog.close()
+    button.click()
+    qtbot.waitUntil(lambda: [d for d in window.findChildren(PlanDialog) if d.isVisible()] == [window.plan_dialog])
+    window.plan_dialog.close()
+
+
+def test_view_costs_shows_planning_beside_voice_images_and_transcription(window, demo_copy, qtbot, tmp_path, monkeypatch,
+                                                                         artifacts_dir):
+    import sys
+    from decimal import Decimal
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from plan.conftest import KEY, chat_engine
+    from plan.fakes import FakeChat, good_reply
+
+    from studio.money.ledger import Entry, Ledger
+    from studio.money.prices import format_money
+    from studio.plan.run import make_plan
+    from studio.ui.money.cost_panel import show_costs
+
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("STITCH_CONFIG_DIR", str(config))
+    (config / "prices.json").write_text(json.dumps({"engines": {"openai-chat": {"paid_hosts": ["127.0.0.1"]}}}))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    project = open_demo(window, demo_copy)
+    project.manifest.budget = 1.0
+    ledger = Ledger(project.folder)
+    for task, engine, charged in (("tts", "openai-tts", "0.0150"), ("image", "openai-image", "0.0400"),
+                                  ("stt", "openai-stt", "0.0060")):
+        ledger.append(Entry(engine, "m", task, "final", seconds=1.0, estimated=Decimal(charged),
+                            charged=Decimal(charged), charge_source="price list", ref="x"))
+    with FakeChat() as fake:
+        fake.replies.append(json.dumps(good_reply(project)))
+        plan = make_plan(project, window.registry, engine=chat_engine(fake))  # one paid call, ledgered
+    assert Decimal(plan.charged) > 0
+    panel = show_costs(window)
+    qtbot.waitExposed(panel)
+    rows = [[panel.by_task.topLevelItem(i).text(c) for c in (0, 1, 5)] for i in range(panel.by_task.topLevelItemCount())]
+    assert rows == [["Voice", "1", "$0.015"], ["Transcription", "1", "$0.006"], ["Images", "1", "$0.04"],
+                    ["Planning", "1", format_money(Decimal(plan.charged))]]
+    engines = {panel.by_engine.topLevelItem(i).text(0) for i in range(panel.by_engine.topLevelItemCount())}
+    assert "openai-chat" in engines
+    spent = Decimal("0.061") + Decimal(plan.charged)
+    assert panel.spent.text().startswith(f"Spent {format_money(spent)} of a $1.00 budget")
+    panel.grab().save(str(artifacts_dir / "cost-panel-planning.png"))
+    panel.close()
