@@ -57,7 +57,7 @@ class Change:
         if self.kind == "prompt":  # long: the new prompt first, what it replaces after
             return f"{self.where}: {self.new} (was: {before})"
         if self.kind == "pause":
-            return f"{self.where}, pause after it: {before} → {self.new}"
+            return f"{self.where}: pause after: {before} → {self.new}"
         return f"{self.where}: {before} → {self.new}"
 
     def to_dict(self) -> dict:
@@ -190,7 +190,7 @@ def diff(project, plan: Plan) -> Diff:
                 out.unchanged += 1
             else:
                 out.changes.append(Change(f"pause:{item.line_id}", "pause", item.line_id, where,
-                                          "the timeline's gap" if old is None else f"{old:g} s", f"{item.pause_after:g} s"))
+                                          "usual gap" if old is None else f"{old:g} s", f"{item.pause_after:g} s"))
     for item in reply.splits:
         if not gone_line(item.line_id, "A split"):
             out.suggestions.append(Change(f"split:{item.line_id}", "split", item.line_id, line_where(item.line_id), None,

@@ -33,9 +33,9 @@ def planner(project, registry, engine_id: str | None = None):
     engine_id = engine_id or final or draft
     if not engine_id:
         raise EngineError(
-            "This project has no planning engine: set final under [routing.plan] in stitch.toml (for example "
-            '"anthropic" or "openai-chat"; for a local model, "openai-chat" with base_url under '
-            "[engines.openai-chat]), or pass --engine."
+            "This project has no planning engine: pick one on the Planning tab of Edit ▸ Project Settings, or set "
+            'final under [routing.plan] in stitch.toml (for example "anthropic" or "openai-chat"; for a local model, '
+            '"openai-chat" with base_url under [engines.openai-chat]), or pass --engine.'
         )
     engine = registry.configured(engine_id, project.manifest.engine_settings(engine_id))
     if getattr(engine, "task", "") != "plan":

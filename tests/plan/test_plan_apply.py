@@ -43,7 +43,7 @@ def test_the_diff_lists_each_change_with_old_and_new(project):
     speed = next(c for c in found.changes if c.kind == "speed")
     assert speed.sentence().endswith("1× → 0.9×")
     pause = next(c for c in found.changes if c.kind == "pause")
-    assert pause.sentence().endswith("pause after it: the timeline's gap → 0.5 s")
+    assert pause.sentence().endswith("): pause after: usual gap → 0.5 s")
     assert found.suggestions == [] and len(found.notes) == 1
     assert found.missing == []
 
