@@ -422,7 +422,8 @@ class ProjectImages:
             self.__dict__["_scene_images"] = book
 
         self._edit(label, change)
-        self._write_scene_images()
+        if self.__dict__.get("_step") is None:  # inside `one_step`: written once, when it ends
+            self._write_scene_images()
 
     def _write_scene_images(self) -> None:
         book = self._scene_book()

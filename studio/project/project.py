@@ -344,7 +344,8 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
     @contextmanager
     def one_step(self, label: str):
         """Every edit made inside is one undo step called `label` (an applied plan); if one of
-        them refuses, all of them are taken back and nothing is left half-done."""
+        them refuses, all of them are taken back and nothing is left half-done. The dictionary
+        and the scenes' file are written once, when the step ends, not once per edit."""
         if self.__dict__.get("_step") is not None:  # already inside one: it is part of that step
             yield
             return
@@ -358,6 +359,12 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             raise
         changed, self._step = self._step[0], None
         if changed:
+            try:
+                self._write_voicebook()
+                self._write_scene_images()
+            except BaseException:
+                self._restore(before)
+                raise
             self._history.push(label, before, self._state())
             self._emit("script", None)
 
@@ -467,11 +474,11 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         step = self.__dict__.get("_step")
         before = self._state() if step is None else None
         change()
-        self._write_voicebook()
-        if step is not None:  # inside `one_step`: that step is pushed when it ends
+        if step is not None:  # inside `one_step`: that step writes and is pushed when it ends
             step[0] = True
             self._touch()
             return
+        self._write_voicebook()
         self._history.push(label, before, self._state(), merge_key)
         self._touch()
         self._emit(*event)

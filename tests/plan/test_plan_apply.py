@@ -69,8 +69,15 @@ def test_applying_marks_exactly_the_changed_lines_and_scenes_stale_and_undo_rest
     assert project.pronunciations() == {"kokoro": "KOH-koh-roh"} and project.speed_of(lines[4].id) == 0.9
     assert project.line_pause(lines[4].id) == 0.5 and project.scene_negative_prompt(project.scenes[0].id) == "text, watermark"
     assert project.undo_label == "Apply plan"
+    stitch = project.folder / ".stitch"
+    # Written once when the step ended: the dictionary and the scenes' prompts and negative prompts.
+    assert json.loads((stitch / "pronunciation.json").read_text())["entries"] == {"kokoro": "KOH-koh-roh"}
+    scenes = json.loads((stitch / "scenes.json").read_text())["scenes"]
+    assert {s["negative"] for s in scenes.values()} == {"text, watermark"} and len(scenes) == 3
     assert project.undo()  # one step takes it all back
     assert values() == before
+    assert json.loads((stitch / "pronunciation.json").read_text())["entries"] == {}
+    assert json.loads((stitch / "scenes.json").read_text())["scenes"] == {}
     assert set(states(voicing).values()) == {"draft"} and project.undo_label == steps
     assert project.redo() and project.pronunciations() == {"kokoro": "KOH-koh-roh"}
 
@@ -199,6 +206,8 @@ def test_a_refusal_half_way_leaves_nothing_applied(project, monkeypatch):
     with pytest.raises(OSError):
         apply(project, plan)
     assert project.pronunciations() == {}
+    assert not (project.folder / ".stitch" / "pronunciation.json").exists() or json.loads(
+        (project.folder / ".stitch" / "pronunciation.json").read_text())["entries"] == {}
     assert all(project.prompt_and_source(s.id)[1] != "panel" for s in project.scenes)
 
 
