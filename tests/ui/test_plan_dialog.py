@@ -140,3 +140,28 @@ def test_view_costs_shows_planning_beside_voice_images_and_transcription(window,
     assert panel.spent.text().startswith(f"Spent {format_money(spent)} of a $1.00 budget")
     panel.grab().save(str(artifacts_dir / "cost-panel-planning.png"))
     panel.close()
+
+
+def test_a_script_too_long_for_one_call_is_asked_in_parts_with_progress_for_each(window, demo_copy, qtbot):
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from plan.fakes import FakeChat, good_reply
+
+    project = open_demo(window, demo_copy)
+    with FakeChat() as fake:
+        project.manifest.plan_final = "openai-chat"
+        # Room in one reply for two of the demo's three scenes: two calls.
+        project.manifest.set_engine_settings("openai-chat", {"base_url": f"{fake.url}/v1", "model": "llama3.2",
+                                                             "max_tokens": 700})
+        fake.replies.extend([json.dumps(good_reply(project))] * 2)
+        dialog = open_plan(window)
+        seen = []
+        window.jobs.progress.connect(lambda *args: seen.append(args[-1]))
+        dialog.ask_button.click()
+        qtbot.waitUntil(lambda: not dialog.running, timeout=10000)
+        assert "Plan received in 2 parts" in dialog.status.text(), dialog.problem.text()
+        assert len(fake.hits) == 2 and "part 2 of 2" in fake.hits[1].json()["messages"][1]["content"]
+        assert any("part 1 of 2" in str(m) for m in seen) and any("part 2 of 2" in str(m) for m in seen)
+        assert len(dialog.checked()) == 9
+        dialog.close()

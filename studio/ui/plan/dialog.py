@@ -136,7 +136,8 @@ class PlanDialog(QDialog):
         plan, path = result
         self._busy(False, "")
         dropped = f" {len(plan.dropped)} item(s) named what the script does not have and were dropped." if plan.dropped else ""
-        self.status.setText(f"Plan received and kept as {path.name} (charged ${plan.charged}).{dropped}")
+        parts = f" in {plan.parts} parts" if plan.parts > 1 else ""
+        self.status.setText(f"Plan received{parts} and kept as {path.name} (charged ${plan.charged}).{dropped}")
         self._fill_plans(select=path, plan=plan)
 
     def _failed(self, exc) -> None:
