@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from studio.engines.planning import TOKENS_PER_MESSAGE, count_tokens
 from studio.errors import StudioError
@@ -104,9 +105,14 @@ def reply_tokens(scenes: int, lines: int) -> int:
     return REPLY_BASE_TOKENS + REPLY_TOKENS_PER_SCENE * scenes + REPLY_TOKENS_PER_LINE * lines
 
 
+@lru_cache(maxsize=1)
+def _fixed_tokens() -> int:
+    """The system text and the schema: the same in every call."""
+    return count_tokens(SYSTEM) + count_tokens(json.dumps(REPLY_SCHEMA)) + 3 * TOKENS_PER_MESSAGE
+
+
 def _frame_tokens(user: str) -> int:
-    return (count_tokens(SYSTEM) + count_tokens(json.dumps(REPLY_SCHEMA)) + count_tokens(user)
-            + 3 * TOKENS_PER_MESSAGE)
+    return _fixed_tokens() + count_tokens(user)
 
 
 def _user(brief: dict, scenes: list[dict], part: int, parts: int) -> str:
@@ -135,10 +141,11 @@ def build_prompts(project, voices: list[str], direction: str = "", *, context_to
         raise PlanRefused("The script has no lines to plan yet: write some, then ask for a plan.")
     scenes = brief["scenes"]
     line_count = [len(s["lines"]) for s in scenes]
-    whole = _user(brief, scenes, 1, 1)
-    tokens = _frame_tokens(whole)
-    if tokens + max_tokens <= context_tokens and reply_tokens(len(scenes), count) <= max_tokens:
-        return [Prompt(SYSTEM, whole, count, tokens, tuple(s["scene_id"] for s in scenes))]
+    sizes = [_scene_chars(s) for s in scenes]  # each scene's JSON once: a long script is not dumped whole first
+    at_most = _frame_tokens(_user(brief, [], 1, 1)) + -(-sum(sizes) // 4)
+    if at_most + max_tokens <= context_tokens and reply_tokens(len(scenes), count) <= max_tokens:
+        whole = _user(brief, scenes, 1, 1)
+        return [Prompt(SYSTEM, whole, count, _frame_tokens(whole), tuple(s["scene_id"] for s in scenes))]
 
     # In parts: the frame of the largest part (a later one, its style slot full), plus each scene's JSON.
     frame = _frame_tokens(_user(brief, [], 2, 2))
@@ -146,7 +153,7 @@ def build_prompts(project, voices: list[str], direction: str = "", *, context_to
     groups: list[list[int]] = []
     chars = lines = 0
     for i, scene in enumerate(scenes):
-        size = _scene_chars(scene)
+        size = sizes[i]
         title = scene["title"] or "untitled"
         if -(-size // 4) > room:
             raise PlanRefused(
