@@ -123,13 +123,16 @@ def test_a_pause_after_a_line_moves_only_the_timeline_and_is_kept(project, regis
     assert second.start - first.end == pytest.approx(0.5) and timeline.gap_before(lines[1].id) == 0.5
     third = timeline.clip_for(lines[2].id)  # the lines after it follow; their own gaps are the usual one
     assert third.start - second.end == pytest.approx(usual.gap)
-    # A gap set by hand on the timeline wins, until the direction changes again.
+    # A gap set by hand on the timeline wins while the pause it was set against stands.
     by_hand = timeline.set_line_gap(lines[1].id, 2.0)
     assert build_timeline(project, previous=by_hand).gap_before(lines[1].id) == 2.0
-    project.set_line_pause(lines[0].id, 1.5)
-    assert build_timeline(project, previous=by_hand).gap_before(lines[1].id) == 1.5
-    project.undo()
+    project.set_line_pause(lines[0].id, 1.5)  # newer than the hand gap: it shows
+    newer = build_timeline(project, previous=by_hand)
+    assert newer.gap_before(lines[1].id) == 1.5
+    assert newer.clip_for(lines[1].id).start - newer.clip_for(lines[0].id).end == pytest.approx(1.5)
+    project.undo()  # and undoing it brings the hand gap back
     assert project.line_pause(lines[0].id) == 0.5
+    assert build_timeline(project, previous=newer).gap_before(lines[1].id) == 2.0
     # Kept in lines.json across a restart; the same plan then changes nothing.
     project.save()
     again = Project.open(project.folder)
@@ -143,6 +146,24 @@ def test_a_pause_after_a_line_moves_only_the_timeline_and_is_kept(project, regis
     assert build_timeline(project, previous=timeline).gap_before(lines[1].id) == usual.gap
     with pytest.raises(Exception, match="between 0 and 10 seconds"):
         project.set_line_pause(lines[0].id, 11)
+
+
+def test_a_plans_pause_shows_over_a_gap_set_by_hand_and_undo_brings_that_gap_back(project, registry):
+    from studio.render.from_project import build_timeline, load_timeline, save_timeline
+
+    render_all(project, registry)
+    lines = project.lines
+    by_hand = build_timeline(project, previous=None).set_line_gap(lines[1].id, 2.0)
+    save_timeline(project, by_hand)  # as the Timeline dock saves each edit
+    plan = a_plan(project)  # 0.5 s after the first line
+    apply(project, plan, chosen=[c.id for c in diff(project, plan).changes if c.kind == "pause"])
+    after = build_timeline(project)
+    assert after.gap_before(lines[1].id) == 0.5
+    save_timeline(project, after)
+    project.undo()
+    back = build_timeline(project, previous=load_timeline(project))
+    assert back.gap_before(lines[1].id) == 2.0
+    assert back.clip_for(lines[1].id).start - back.clip_for(lines[0].id).end == pytest.approx(2.0)
 
 
 def test_a_negative_prompt_goes_to_the_next_image_request_and_stales_only_its_scene(project):
