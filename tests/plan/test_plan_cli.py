@@ -70,3 +70,20 @@ def test_no_planning_engine_is_one_sentence(project, capsys):
     assert "no planning engine" in capsys.readouterr().err
     assert main(["plan", str(project.folder), "--show"]) == 2
     assert "has no plan yet" in capsys.readouterr().err
+
+
+def test_a_plan_in_parts_from_the_terminal_says_each_part(project, chat, capsys):
+    chat.replies.extend([json.dumps(good_reply(project))] * 2)
+    folder = routed(project, chat)
+    # Room in one reply for two of the three scenes: the script is planned in two calls.
+    project.manifest.set_engine_settings("openai-chat", {"base_url": f"{chat.url}/v1", "model": "llama3.2",
+                                                         "max_tokens": 700})
+    project.save()
+    project.close()
+    assert main(["plan", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "so 2 calls of a few scenes each" in captured.out and "free" in captured.out
+    assert "Asking for a plan for part 1 of 2" in captured.err and "Asking for a plan for part 2 of 2" in captured.err
+    [path] = list_plans(folder)
+    assert json.loads(path.read_text())["parts"] == 2 and "in 2 parts" in path.with_suffix(".md").read_text()
+    assert len(chat.hits) == 2
