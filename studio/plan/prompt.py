@@ -24,9 +24,10 @@ from studio.plan.schema import MAX_NEGATIVE, MAX_PAUSE, MAX_PROMPT, MAX_STYLE, R
 from studio.project.manifest import SPEED_RANGE
 
 WORDS_PER_MINUTE = 150  # a calm narrator
-# What one reply needs, at most, to plan a part (tokens): its frame, style and notes; each
-# scene's prompt and negative prompt; each line's direction or note. A part whose reply
-# would not fit in `max_tokens` is made smaller, as one whose prompt would not fit the context.
+# About what one reply takes to plan a part (tokens): its frame, style and notes; each scene's
+# prompt and negative prompt (a typical 400 characters, not the 900 allowed); each line's
+# direction or note, which most lines do not need. A part whose reply would not fit in
+# `max_tokens` is made smaller, as one whose prompt would not fit the context.
 REPLY_BASE_TOKENS = 300
 REPLY_TOKENS_PER_SCENE = 120
 REPLY_TOKENS_PER_LINE = 10
@@ -101,7 +102,7 @@ def project_brief(project, voices: list[str], direction: str = "") -> dict:
 
 
 def reply_tokens(scenes: int, lines: int) -> int:
-    """The most a reply planning this many scenes and lines should need."""
+    """About what a reply planning this many scenes and lines takes."""
     return REPLY_BASE_TOKENS + REPLY_TOKENS_PER_SCENE * scenes + REPLY_TOKENS_PER_LINE * lines
 
 
