@@ -101,7 +101,8 @@ class Studio:
 
     def read_script(self) -> dict:
         """The script: scenes (id, title, image prompt and negative prompt, image state) and lines (id, number,
-        text, voice, speed, pause after, state: none/draft/stale/final/failed..., chosen take, self-check), the dictionary, voices, blends, budget."""
+        text, voice, speed, pause after, state: none/draft/stale/final/failed..., chosen take, self-check), the
+        dictionary, voices, blends, budget."""
         from studio.plan.run import project_voices
 
         project, voicing = self.project, self._voicing()

@@ -11,9 +11,10 @@ are listed in `missing`; the rest still apply, by id.
 `apply(project, plan, ...)` applies all of them, some groups (`only`), or chosen
 ones (`chosen`: change ids), as one undo step, and says what became stale: the
 lines whose request changed (speed, voice, a dictionary entry they say) and the
-scenes whose prompt or negative prompt changed. A pause changes no take: the
-timeline lays the next line out after it (`retimed`), nothing renders again. Those re-render locally for $0; `premium_cost` prices
-a final re-render of them with the project's final engines.
+scenes whose prompt or negative prompt changed; those re-render locally for $0, and
+`premium_cost` prices a final re-render of them with the project's final engines. A
+pause changes no take: the timeline lays the next line out after it (`retimed`), and
+nothing renders again.
 """
 
 from __future__ import annotations

@@ -167,7 +167,8 @@ def build_prompts(project, voices: list[str], direction: str = "", *, context_to
                 f"The scene “{title}” has {line_count[i]:,} lines, more than one reply of {max_tokens:,} tokens can plan "
                 f"(about {max(most, 0):,} lines a call): split it under more headings, or give the planner more room "
                 "(max_tokens under [engines.<id>]).")
-        fits = groups and -(-(chars + size) // 4) <= room and reply_tokens(len(groups[-1]) + 1, lines + line_count[i]) <= max_tokens
+        fits = (groups and -(-(chars + size) // 4) <= room
+                and reply_tokens(len(groups[-1]) + 1, lines + line_count[i]) <= max_tokens)
         if fits:
             groups[-1].append(i)
             chars, lines = chars + size, lines + line_count[i]
