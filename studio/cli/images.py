@@ -58,7 +58,8 @@ def render_images(folder: Path, *, scenes=None, as_json: bool = False, script: s
                 try:
                     result = imaging.generate(project.folder, project.image_takes, scene.id, prompt,
                                               project.manifest.format, engine, NullState(), side=side,
-                                              budget=imaging.draft_budget(project))
+                                              budget=imaging.draft_budget(project),
+                                              negative_prompt=project.scene_negative_prompt(scene.id))
                 except StudioError as exc:
                     if isinstance(exc, MissingWeights):
                         raise  # every scene would say the same: stop with the sentence

@@ -100,8 +100,9 @@ class Studio:
     # ---- tools ------------------------------------------------------------------------
 
     def read_script(self) -> dict:
-        """The script: scenes (id, title, image prompt, image state) and lines (id, number, text, voice, speed,
-        state: none/draft/stale/final/failed..., chosen take, self-check), the dictionary, voices, blends, budget."""
+        """The script: scenes (id, title, image prompt and negative prompt, image state) and lines (id, number,
+        text, voice, speed, pause after, state: none/draft/stale/final/failed..., chosen take, self-check), the
+        dictionary, voices, blends, budget."""
         from studio.plan.run import project_voices
 
         project, voicing = self.project, self._voicing()
@@ -114,10 +115,12 @@ class Studio:
                 take = project.chosen_take(line.id)
                 lines.append({"id": line.id, "number": numbers[line.id], "text": line.text,
                               "voice": project.voice_of(line.id), "speed": project.speed_of(line.id),
+                              "pause_after": project.line_pause(line.id),
                               "state": voicing.line_state(line.id) if line.text.strip() else "empty",
                               "take": take.path if take else None, "seconds": round(take.duration, 2) if take else None,
                               "check": project.check_state(line.id)})
             scenes.append({"id": scene.id, "title": scene.title, "image_prompt": prompt, "prompt_from": source,
+                           "negative_prompt": project.scene_negative_prompt(scene.id),
                            "image": project.image_state(scene.id), "lines": lines})
         left = self.session_left()
         return {"title": project.manifest.title or project.folder.name, "format": project.manifest.format,
@@ -143,16 +146,22 @@ class Studio:
         self.project.set_pronunciation(entry.word, entry.say)
         return f"“{entry.word}” is now said {entry.say}."
 
-    def set_line(self, line: str, speed: float | None = None, voice: str | None = None) -> str:
-        """Set a line's speed (0.5 to 2.0) and/or voice (a voice or blend name); line id or number from 1."""
+    def set_line(self, line: str, speed: float | None = None, voice: str | None = None,
+                 pause_after: float | None = None) -> str:
+        """Set a line's speed (0.5 to 2.0), voice (a voice or blend name) and/or the pause after it (seconds,
+        0 to 10: the silence before the next line on the timeline); line id or number from 1."""
         [line_id] = self._line_ids([line])
         with self.project.one_step("Set line"):
             if speed is not None:
                 self.project.set_line_speed(line_id, speed)
             if voice is not None:
                 self.project.set_line_voice(line_id, voice)
+            if pause_after is not None:
+                self.project.set_line_pause(line_id, pause_after)
         self.project.save()
-        return f"Line {line} now: speed {self.project.speed_of(line_id):g}, voice {self.project.voice_of(line_id) or '(default)'}."
+        pause = self.project.line_pause(line_id)
+        return (f"Line {line} now: speed {self.project.speed_of(line_id):g}, voice {self.project.voice_of(line_id) or '(default)'}, "
+                f"pause after {'the usual gap' if pause is None else f'{pause:g} s'}.")
 
     def render_lines(self, lines: list[str] | None = None) -> list[dict]:
         """Render draft takes with the local voice (free) for these lines (ids or numbers; default: every line
@@ -220,7 +229,8 @@ class Studio:
         for number, scene in wanted:
             try:
                 result = imaging.generate(project.folder, project.image_takes, scene.id, project.scene_prompt(scene.id),
-                                          project.manifest.format, engine, NullState(), budget=imaging.draft_budget(project))
+                                          project.manifest.format, engine, NullState(), budget=imaging.draft_budget(project),
+                                          negative_prompt=project.scene_negative_prompt(scene.id))
                 imaging.commit(project, result)
                 out.append({"scene": scene.id, "number": number, "status": "cached" if result.cached else "rendered",
                             "image": result.take.path})

@@ -51,7 +51,8 @@ def final_request(project: "Project", engine, scene_id: str) -> ImageRequest:
     prompt = project.scene_prompt(scene_id)
     if not prompt.strip():
         raise EngineError("This scene has no image prompt: describe it in a few words in the Images panel.")
-    return scene_request(engine, prompt, project.manifest.format, seed=FINAL_SEED)
+    return scene_request(engine, prompt, project.manifest.format, seed=FINAL_SEED,
+                         negative_prompt=project.scene_negative_prompt(scene_id))
 
 
 @dataclass(frozen=True)

@@ -97,24 +97,25 @@ def image_size(fmt: str, side: int) -> tuple[int, int]:
 
 
 def scene_request(engine: ImageEngine, prompt: str, fmt: str, seed: int | None = None,
-                  side: int | None = None) -> ImageRequest:
-    """A draft request for a scene: the engine's recipe, sized to the project's format."""
+                  side: int | None = None, negative_prompt: str = "") -> ImageRequest:
+    """A draft request for a scene: the engine's recipe, sized to the project's format, with
+    the scene's negative prompt (`Project.scene_negative_prompt`) when it has one."""
     if not prompt.strip():
         raise EngineError("This scene has no image prompt: describe it in a few words in the Images panel.")
     width, height = engine_size(engine, fmt)
     if width is None or side:
         width, height = image_size(fmt, side or _model_side(engine))
-    request = engine.request(prompt, seed=seed, width=width, height=height)
+    request = engine.request(prompt, seed=seed, width=width, height=height, negative_prompt=negative_prompt)
     request.check()
     return request
 
 
 def generate(folder: Path, store: ImageTakeStore, scene_id: str, prompt: str, fmt: str,
              engine: ImageEngine, state: TaskState, seed: int | None = None, side: int | None = None,
-             budget: Budget | None = None) -> ImageRender:
+             budget: Budget | None = None, negative_prompt: str = "") -> ImageRender:
     """Worker side: a new image for the scene (a given seed repeats an earlier one's look);
     a hosted engine only within `budget` (`draft_budget(project)`)."""
-    request = scene_request(engine, prompt, fmt, seed, side)
+    request = scene_request(engine, prompt, fmt, seed, side, negative_prompt)
     return render_scene_image(folder, store, scene_id, request, engine, state, budget=budget)
 
 
@@ -199,14 +200,16 @@ def _render(folder: Path, scene_id: str, request: ImageRequest, engine, state: T
 
 
 def vary(folder: Path, store: ImageTakeStore, scene_id: str, source: ImageTake, prompt: str, strength: float,
-         engine: ImageEngine, state: TaskState, seed: int | None = None, budget: Budget | None = None) -> ImageRender:
+         engine: ImageEngine, state: TaskState, seed: int | None = None, budget: Budget | None = None,
+         negative_prompt: str = "") -> ImageRender:
     """Worker side: image-to-image from a take (a render or one of the creator's pictures)."""
     pixels = load_pixels(Path(folder) / source.path)
     width, height = engine_size(engine, f"{pixels.shape[1]}:{pixels.shape[0]}")
     if width is None:
         width, height = _even_size(pixels.shape[1], pixels.shape[0], _model_side(engine))
     request = engine.request(prompt or source.prompt, seed=seed, width=width, height=height,
-                             source=pixels, source_name=source.id, strength=float(strength))
+                             source=pixels, source_name=source.id, strength=float(strength),
+                             negative_prompt=negative_prompt)
     request.check()
     return render_scene_image(folder, store, scene_id, request, engine, state, pixels, source.id, budget=budget)
 

@@ -13,7 +13,19 @@ from decimal import Decimal
 from studio.money.prices import PriceTable, format_money, money
 from studio.errors import StudioError
 from studio.money.ledger import Ledger, Totals
-from studio.project.manifest import TASKS
+from studio.project.manifest import TASK_NAMES, TASKS
+
+
+def task_name(task: str) -> str:
+    """The task in the creator's words ("Voice", "Planning"); an unknown one as recorded."""
+    return TASK_NAMES.get(task, task)
+
+
+def by_task_order(totals: dict) -> list:
+    """(task, totals) pairs in the studio's order of tasks (voice, transcription, images, cleanup,
+    planning), any other recorded task after them."""
+    rank = {task: n for n, task in enumerate(TASKS)}
+    return sorted(totals.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
 @dataclass(frozen=True)
@@ -56,11 +68,12 @@ class CostReport:
         """The report as a creator reads it."""
         out = [f"Spent {format_money(self.spent)} of a {format_money(self.cap)} budget "
                f"({format_money(max(self.remaining, Decimal(0)))} left)."]
-        for title, table in (("Per task", self.by_task), ("Per engine", self.by_engine)):
-            if table:
+        for title, rows in (("Per task", [(task_name(k), t) for k, t in by_task_order(self.by_task)]),
+                            ("Per engine", sorted(self.by_engine.items()))):
+            if rows:
                 out.append(f"{title}:")
                 out += [f"  {name:<16} {t.renders:>5} renders ({t.cached} reused, {t.failed} failed)  "
-                        f"{t.seconds:8.1f} s  {format_money(t.charged):>9}" for name, t in sorted(table.items())]
+                        f"{t.seconds:8.1f} s  {format_money(t.charged):>9}" for name, t in rows]
         for s in self.saved:
             if s.amount is None:
                 out.append(f"The {s.task} drafts cannot be priced at {s.engine} ({s.model}): {s.note}")

@@ -1,9 +1,9 @@
 """A plan against the project as it is now: the changes, item by item, and applying them.
 
 `diff(project, plan)` lists every item the plan would change, each with the value
-now and the value after: a scene's image prompt, a dictionary entry, a line's speed
-or voice. Pauses, splits and merges are suggestions and review notes are notes:
-listed, never applied. An item whose value is already what the plan says is not a
+now and the value after: a scene's image prompt and negative prompt, a dictionary
+entry, a line's speed, voice or pause after it. Splits and merges are suggestions and
+review notes are notes: listed, never applied. An item whose value is already what the plan says is not a
 change, so applying the same plan twice changes nothing the second time. Items
 naming a scene or line the script no longer has (a plan made for an older script)
 are listed in `missing`; the rest still apply, by id.
@@ -11,8 +11,10 @@ are listed in `missing`; the rest still apply, by id.
 `apply(project, plan, ...)` applies all of them, some groups (`only`), or chosen
 ones (`chosen`: change ids), as one undo step, and says what became stale: the
 lines whose request changed (speed, voice, a dictionary entry they say) and the
-scenes whose prompt changed. Those re-render locally for $0; `premium_cost` prices
-a final re-render of them with the project's final engines.
+scenes whose prompt or negative prompt changed; those re-render locally for $0, and
+`premium_cost` prices a final re-render of them with the project's final engines. A
+pause changes no take: the timeline lays the next line out after it (`retimed`), and
+nothing renders again.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from studio.plan.schema import MAX_PROMPT, Plan
 from studio.project.voicebook import entry_key
 
 GROUPS = ("prompts", "pronunciations", "direction")  # what `--only` may name: the groups that apply
-APPLIED_KINDS = {"prompt": "prompts", "pronunciation": "pronunciations", "speed": "direction", "voice": "direction"}
+APPLIED_KINDS = {"prompt": "prompts", "negative": "prompts", "pronunciation": "pronunciations",
+                 "speed": "direction", "voice": "direction", "pause": "direction"}
 
 
 @dataclass(frozen=True)
 class Change:
     id: str  # "prompt:<scene>", "say:<word>", "speed:<line>", "voice:<line>", "pause:<line>", ...
-    kind: str  # prompt, pronunciation, speed, voice, pause, split, merge, note
+    kind: str  # prompt, negative, pronunciation, speed, voice, pause, split, merge, note
     target: str  # the scene id, the word, the line id
     where: str  # for the creator: "Scene “Opening”", "Line 3 (“First line…”)", "the word “Kokoro”"
     old: str | None
@@ -54,6 +57,8 @@ class Change:
         before = "(none)" if self.old in (None, "") else self.old
         if self.kind == "prompt":  # long: the new prompt first, what it replaces after
             return f"{self.where}: {self.new} (was: {before})"
+        if self.kind == "pause":
+            return f"{self.where}: pause after: {before} → {self.new}"
         return f"{self.where}: {before} → {self.new}"
 
     def to_dict(self) -> dict:
@@ -64,7 +69,7 @@ class Change:
 @dataclass
 class Diff:
     changes: list[Change] = field(default_factory=list)  # what applying would change
-    suggestions: list[Change] = field(default_factory=list)  # pauses, splits, merges: never applied
+    suggestions: list[Change] = field(default_factory=list)  # splits, merges: never applied
     notes: list[Change] = field(default_factory=list)
     unchanged: int = 0  # items already as the plan says
     missing: list[str] = field(default_factory=list)  # items for scenes or lines no longer in the script
@@ -81,6 +86,7 @@ class Applied:
     stale_lines: list[str]  # line ids whose take no longer matches their request
     stale_scenes: list[str]  # scene ids whose image no longer matches its prompt
     label: str = "Apply plan"
+    retimed: list[str] = field(default_factory=list)  # line ids with a new pause after them: only the timeline moves
 
     def sentence(self) -> str:
         if not self.applied:
@@ -89,13 +95,18 @@ class Applied:
         text = (f"Applied {len(self.applied)} change{'s' if len(self.applied) != 1 else ''}: {lines} line"
                 f"{'s' if lines != 1 else ''} and {scenes} scene{'s' if scenes != 1 else ''} to render again "
                 "(locally, free).")
+        if self.retimed:
+            pauses = len(self.retimed)
+            text += (f" {pauses} new pause{'s' if pauses != 1 else ''} after a line move{'s' if pauses == 1 else ''} "
+                     "the timeline (nothing to render).")
         if self.missing:
             text += f" {len(self.missing)} item{'s' if len(self.missing) != 1 else ''} no longer match the script."
         return text
 
     def to_dict(self) -> dict:
         return {"applied": [c.to_dict() for c in self.applied], "missing": self.missing,
-                "stale_lines": self.stale_lines, "stale_scenes": self.stale_scenes, "sentence": self.sentence()}
+                "stale_lines": self.stale_lines, "stale_scenes": self.stale_scenes, "retimed": self.retimed,
+                "sentence": self.sentence()}
 
 
 def _quote(text: str, width: int = 40) -> str:
@@ -135,12 +146,21 @@ def diff(project, plan: Plan) -> Diff:
             title = plan.scene_titles.get(item.scene_id, item.scene_id)
             out.missing.append(f"The image prompt for scene “{title}”, no longer in the script")
             continue
+        title = scene.title or "untitled"
         new, old = styled(item.prompt, reply.style), project.scene_prompt(scene.id)
         if new == old:
             out.unchanged += 1
-            continue
-        out.changes.append(Change(f"prompt:{scene.id}", "prompt", scene.id, f"Scene “{scene.title or 'untitled'}”",
-                                  old, new, item.negative_prompt))
+        else:
+            out.changes.append(Change(f"prompt:{scene.id}", "prompt", scene.id, f"Scene “{title}”", old, new,
+                                      item.negative_prompt))
+        negative = " ".join(item.negative_prompt.split())
+        if negative:  # an empty one says nothing: it never clears the creator's
+            old = project.scene_negative_prompt(scene.id)
+            if negative == old:
+                out.unchanged += 1
+            else:
+                out.changes.append(Change(f"negative:{scene.id}", "negative", scene.id,
+                                          f"Negative prompt of scene “{title}”", old, negative))
     book = project.pronunciations()
     for item in reply.pronunciations:
         key = entry_key(item.word)
@@ -166,8 +186,12 @@ def diff(project, plan: Plan) -> Diff:
             else:
                 out.changes.append(Change(f"voice:{item.line_id}", "voice", item.line_id, where, old or "(default)", item.voice))
         if item.pause_after is not None:
-            out.suggestions.append(Change(f"pause:{item.line_id}", "pause", item.line_id, where, None,
-                                          f"a pause of {item.pause_after:g} s after it", "set it in the timeline"))
+            old = project.line_pause(item.line_id)
+            if old is not None and abs(old - item.pause_after) < 1e-9:
+                out.unchanged += 1
+            else:
+                out.changes.append(Change(f"pause:{item.line_id}", "pause", item.line_id, where,
+                                          "usual gap" if old is None else f"{old:g} s", f"{item.pause_after:g} s"))
     for item in reply.splits:
         if not gone_line(item.line_id, "A split"):
             out.suggestions.append(Change(f"split:{item.line_id}", "split", item.line_id, line_where(item.line_id), None,
@@ -212,11 +236,19 @@ def apply(project, plan: Plan, *, only=None, chosen=None, registry=None, label: 
     found = diff(project, plan)
     picked = [c for c in found.changes if c.group in only and (chosen is None or c.id in set(chosen))]
     lines_before = _line_inputs(project, registry)
-    prompts_before = {scene.id: project.scene_prompt(scene.id) for scene in project.scenes}
+    def looks():  # what decides each scene's image
+        return {s.id: (project.scene_prompt(s.id), project.scene_negative_prompt(s.id)) for s in project.scenes}
+
+    prompts_before = looks()
+    pauses_before = {line.id: project.line_pause(line.id) for line in project.lines}
     with project.one_step(label):
         for change in picked:
             if change.kind == "prompt":
                 project.set_scene_prompt(change.target, change.new)
+            elif change.kind == "negative":
+                project.set_scene_negative_prompt(change.target, change.new)
+            elif change.kind == "pause":
+                project.set_line_pause(change.target, float(change.new.removesuffix(" s")))
             elif change.kind == "pronunciation":
                 project.set_pronunciation(change.target, change.new)
             elif change.kind == "speed":
@@ -225,8 +257,10 @@ def apply(project, plan: Plan, *, only=None, chosen=None, registry=None, label: 
                 project.set_line_voice(change.target, change.new)
     lines_after = _line_inputs(project, registry)
     stale_lines = [i for i, inputs in lines_after.items() if lines_before.get(i) != inputs]
-    stale_scenes = [s.id for s in project.scenes if prompts_before.get(s.id) != project.scene_prompt(s.id)]
-    return Applied(picked, found.missing, stale_lines, stale_scenes, label)
+    prompts_after = looks()
+    stale_scenes = [s.id for s in project.scenes if prompts_before.get(s.id) != prompts_after[s.id]]
+    retimed = [line.id for line in project.lines if pauses_before.get(line.id) != project.line_pause(line.id)]
+    return Applied(picked, found.missing, stale_lines, stale_scenes, label, retimed)
 
 
 @dataclass(frozen=True)

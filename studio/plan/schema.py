@@ -114,6 +114,7 @@ class Plan(_Strict):
     dropped: list[str] = Field(default_factory=list)  # what the reply named that the script does not have
     usage: dict = Field(default_factory=dict)
     charged: str = "0"
+    parts: int = 1  # calls it took: a long script is planned a few scenes at a time
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -75,7 +75,9 @@ def load_plan(path) -> Plan:
 def plan_markdown(plan: Plan) -> str:
     reply = plan.reply
     out = [f"# Plan by {plan.engine or 'a planner'} ({plan.model or 'model not named'})", "",
-           f"Made {plan.made or 'at an unknown time'}; schema {plan.schema_}; charged ${plan.charged}.", ""]
+           f"Made {plan.made or 'at an unknown time'}"
+           + (f" in {plan.parts} parts, a few scenes each" if plan.parts > 1 else "")
+           + f"; schema {plan.schema_}; charged ${plan.charged}.", ""]
     if plan.direction:
         out += [f"Direction: {plan.direction}", ""]
     if reply.style:

@@ -154,7 +154,7 @@ class ProjectFiles:
             other = theirs.settings.get(line_id, NO_SETTINGS)
             wanted = LineSettings(*(m if m != b else o for m, b, o in (
                 (mine.voice, was.voice, other.voice), (mine.speed, was.speed, other.speed),
-                (mine.chosen, was.chosen, other.chosen))))
+                (mine.chosen, was.chosen, other.chosen), (mine.pause_after, was.pause_after, other.pause_after))))
             if wanted == NO_SETTINGS:
                 merged.pop(line_id, None)
             else:

@@ -3,7 +3,8 @@
 `.stitch/images.json` holds every image take (a render, a variation, a cleanup, or
 one of the creator's own pictures, recorded by reference and never copied or
 changed). `.stitch/scenes.json` holds what the creator set per scene: a prompt typed
-in the panel and the chosen take. A scene's prompt is, in order: the one set in the
+in the panel, a negative prompt (what the picture must not show; a plan sets it) and
+the chosen take. A scene's prompt is, in order: the one set in the
 panel (unless the script's `[image: ...]` direction was edited since), the script's
 direction, or a suggestion made from the scene's title and first line. Choosing an
 image and setting a prompt are undoable; both files are written at once.
@@ -186,6 +187,7 @@ class SceneImage:
     prompt: str | None = None  # typed in the panel
     direction: str | None = None  # the script's image direction when that prompt was typed
     chosen: str | None = None  # image take id
+    negative: str | None = None  # what the image must not show (handed to the engine as its negative prompt)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -218,7 +220,7 @@ class ProjectImages:
             data = read_json(self.folder / SCENES_FILE, default={}, shape=scenes_shape)
             scenes = data.get("scenes", {})
             book = {
-                str(k): SceneImage(**{f: v.get(f) for f in ("prompt", "direction", "chosen") if isinstance(v.get(f), str)})
+                str(k): SceneImage(**{f: v.get(f) for f in ("prompt", "direction", "chosen", "negative") if isinstance(v.get(f), str)})
                 for k, v in scenes.items() if isinstance(v, dict)
             }
             self.__dict__["_scene_images"] = book
@@ -254,6 +256,18 @@ class ProjectImages:
         words = [scene_name(scene.title)] + [spoken_text(line.text) for line in scene.lines[:1]]
         return " — ".join(w.strip() for w in words if w.strip())[:300], "suggested"
 
+    def scene_negative_prompt(self, scene_id: str) -> str:
+        """What the scene's image must not show ("" when nothing is said)."""
+        return self._scene_book().get(scene_id, SceneImage()).negative or ""
+
+    def set_scene_negative_prompt(self, scene_id: str, negative: str | None) -> None:
+        """Set (or with None or "", clear) the scene's negative prompt; undoable."""
+        self._scene_index(scene_id)
+        negative = " ".join(negative.split()) if negative else None
+        current = self._scene_book().get(scene_id, SceneImage())
+        self._change_scene(scene_id, replace(current, negative=negative or None),
+                           "Set negative prompt" if negative else "Clear negative prompt")
+
     def set_scene_prompt(self, scene_id: str, prompt: str | None) -> None:
         """Set the scene's prompt in the panel (None: back to the script's); the script is untouched."""
         self._scene_index(scene_id)
@@ -261,7 +275,8 @@ class ProjectImages:
         current = self._scene_book().get(scene_id, SceneImage())
         if prompt is not None and prompt == self.scene_prompt(scene_id) and current.prompt is None:
             return
-        wanted = SceneImage(prompt, self.scene_direction(scene_id) if prompt is not None else None, current.chosen)
+        wanted = SceneImage(prompt, self.scene_direction(scene_id) if prompt is not None else None, current.chosen,
+                            current.negative)
         self._change_scene(scene_id, wanted, "Set image prompt" if prompt is not None else "Use the script's prompt")
 
     # ---- takes -------------------------------------------------------------------------
@@ -283,8 +298,8 @@ class ProjectImages:
         takes = [t for t in self.images_for(scene_id) if (self.folder / t.path).is_file()]
         if self._scene_book().get(scene_id, SceneImage()).chosen in {t.id for t in takes}:
             return "chosen"
-        prompt = self.scene_prompt(scene_id)
-        if any(t.prompt == prompt or t.by_reference for t in takes):
+        prompt, negative = self.scene_prompt(scene_id), self.scene_negative_prompt(scene_id)
+        if any((t.prompt == prompt and t.request.get("negative_prompt", "") == negative) or t.by_reference for t in takes):
             return "current"
         return "stale" if takes else "none"
 
@@ -293,7 +308,7 @@ class ProjectImages:
         if take is None or take.scene_id != scene_id:
             raise ProjectError("That image was not made for this scene; choose one of the scene's own images.")
         current = self._scene_book().get(scene_id, SceneImage())
-        self._change_scene(scene_id, SceneImage(current.prompt, current.direction, take_id), "Use image")
+        self._change_scene(scene_id, replace(current, chosen=take_id), "Use image")
 
     def add_image_take(self, take: ImageTake, choose: bool = False) -> None:
         """Record a finished image at once (a crash must not lose it); choosing it is undoable."""
@@ -370,7 +385,7 @@ class ProjectImages:
             book = dict(self._scene_book())
             for scene_id, own in list(book.items()):
                 if own.chosen in ids:
-                    wanted = SceneImage(own.prompt, own.direction, None)
+                    wanted = replace(own, chosen=None)
                     if wanted == SceneImage():
                         book.pop(scene_id)
                     else:
@@ -426,7 +441,8 @@ class ProjectImages:
             self.__dict__["_scene_images"] = book
 
         self._edit(label, change)
-        self._write_scene_images()
+        if self.__dict__.get("_step") is None:  # inside `one_step`: written once, when it ends
+            self._write_scene_images()
 
     def _write_scene_images(self) -> None:
         book = self._scene_book()

@@ -1,7 +1,7 @@
 """What the studio remembers about each line, in `.stitch/lines.json`.
 
-The script file holds only the creator's words. Each line's id, its own voice and
-speed, and its chosen take live here, together with the line's last known text:
+The script file holds only the creator's words. Each line's id, its own voice,
+speed and pause after it, and its chosen take live here, together with the line's last known text:
 that text is how the id is found again after a restart or an edit made in
 another editor. Lines that left the script are kept as retired, so that putting
 the same words back brings their takes back with them.
@@ -20,6 +20,7 @@ LINES_FILE = Path(".stitch") / "lines.json"
 LINES_SCHEMA = 1
 # Enough to bring back anything deleted in the last several sessions, small enough to read fast.
 RETIRED_LIMIT = 1000
+PAUSE_RANGE = (0.0, 10.0)  # seconds of silence after a line (the timeline's longest gap)
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,11 @@ class LineSettings:
     voice: str | None = None
     speed: float | None = None
     chosen: str | None = None  # take id
+    pause_after: float | None = None  # seconds of silence before the next line; None: the timeline's gap
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in (("voice", self.voice), ("speed", self.speed), ("chosen", self.chosen)) if v is not None}
+        return {k: v for k, v in (("voice", self.voice), ("speed", self.speed), ("chosen", self.chosen),
+                                  ("pause_after", self.pause_after)) if v is not None}
 
     @classmethod
     def from_dict(cls, d: dict) -> "LineSettings":
@@ -42,7 +45,10 @@ class LineSettings:
         if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not low <= speed <= high:
             speed = None
         chosen = d.get("chosen") if isinstance(d.get("chosen"), str) and d.get("chosen") else None
-        return cls(voice, float(speed) if speed is not None else None, chosen)
+        pause = d.get("pause_after")
+        if isinstance(pause, bool) or not isinstance(pause, (int, float)) or not PAUSE_RANGE[0] <= pause <= PAUSE_RANGE[1]:
+            pause = None
+        return cls(voice, float(speed) if speed is not None else None, chosen, float(pause) if pause is not None else None)
 
 
 NO_SETTINGS = LineSettings()

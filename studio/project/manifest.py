@@ -33,10 +33,13 @@ SPEED_RANGE = (0.5, 2.0)
 # (premium, used only when the creator asks); "" means none.
 # "plan": a language model that plans the work (draft: a local one, final: a frontier one).
 TASKS = ("tts", "stt", "image", "cleanup", "plan")
+TASK_NAMES = {"tts": "Voice", "stt": "Transcription", "image": "Images", "cleanup": "Picture cleanup", "plan": "Planning"}
 DEFAULT_ROUTES = {"tts": ("kokoro-onnx", ""), "stt": ("whisper", ""), "image": ("diffusers", ""), "cleanup": ("opencv", ""),
                   "plan": ("smollm2", "")}
 # Settings that would be a secret: keys live in the OS keyring, never in a project.
 _SECRET_WORDS = ("key", "token", "secret", "password")
+# Counts of tokens a planner may read or write (max_tokens, context_tokens): numbers, not secrets.
+_TOKEN_COUNT = "_tokens"
 
 _FIX = "Fix it in a text editor; the studio changed nothing."
 
@@ -318,6 +321,11 @@ def _check_task(task: str) -> None:
 def _check_engines(engines: dict, fix: str = _FIX) -> None:
     for engine_id, settings in engines.items():
         for name, value in settings.items():
+            if name.lower().endswith(_TOKEN_COUNT):
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    raise ProjectError(f"In {FILE_NAME}, {name} under [engines.{engine_id}] must be a whole number of "
+                                       f"tokens such as 4096. {fix}")
+                continue
             if any(word in name.lower() for word in _SECRET_WORDS):
                 raise ProjectError(
                     f"In {FILE_NAME}, [engines.{engine_id}] holds '{name}', and API keys never belong in a "

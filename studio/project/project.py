@@ -34,6 +34,7 @@ from studio.project.leftovers import STALE_PREVIEW_S, clear_stale_previews, clea
 from studio.project.lines import (
     LINES_FILE,
     NO_SETTINGS,
+    PAUSE_RANGE,
     LineBook,
     LineSettings,
     RetiredLine,
@@ -206,6 +207,10 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
     def line_speed(self, line_id: str) -> float | None:
         return self._settings.get(line_id, NO_SETTINGS).speed
 
+    def line_pause(self, line_id: str) -> float | None:
+        """Seconds of silence after the line, as its direction says; None: the timeline's gap."""
+        return self._settings.get(line_id, NO_SETTINGS).pause_after
+
     def chosen_take(self, line_id: str) -> Take | None:
         """The take that plays for this line: the chosen one, else the newest."""
         chosen = self._settings.get(line_id, NO_SETTINGS).chosen
@@ -284,6 +289,17 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             speed = float(speed)
         self._change_settings(line_id, "Change speed", speed=speed)
 
+    def set_line_pause(self, line_id: str, seconds: float | None) -> None:
+        """The silence after a line (None: the timeline's usual gap). It changes no take: the
+        timeline lays the next line out after it."""
+        self._index(line_id)
+        if seconds is not None:
+            low, high = PAUSE_RANGE
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not low <= seconds <= high:
+                raise ProjectError(f"The pause after a line must be between {low:g} and {high:g} seconds; {seconds!r} is not.")
+            seconds = float(seconds)
+        self._change_settings(line_id, "Change pause", pause_after=seconds)
+
     def insert_line(self, after_line_id: str | None, text: str = "", scene_id: str | None = None) -> str:
         """Add a line after `after_line_id`, or first in `scene_id` (the first scene when None)."""
         self._check_script_editable()
@@ -328,7 +344,8 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
     @contextmanager
     def one_step(self, label: str):
         """Every edit made inside is one undo step called `label` (an applied plan); if one of
-        them refuses, all of them are taken back and nothing is left half-done."""
+        them refuses, all of them are taken back and nothing is left half-done. The dictionary
+        and the scenes' file are written once, when the step ends, not once per edit."""
         if self.__dict__.get("_step") is not None:  # already inside one: it is part of that step
             yield
             return
@@ -342,6 +359,12 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
             raise
         changed, self._step = self._step[0], None
         if changed:
+            try:
+                self._write_voicebook()
+                self._write_scene_images()
+            except BaseException:
+                self._restore(before)
+                raise
             self._history.push(label, before, self._state())
             self._emit("script", None)
 
@@ -451,11 +474,11 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         step = self.__dict__.get("_step")
         before = self._state() if step is None else None
         change()
-        self._write_voicebook()
-        if step is not None:  # inside `one_step`: that step is pushed when it ends
+        if step is not None:  # inside `one_step`: that step writes and is pushed when it ends
             step[0] = True
             self._touch()
             return
+        self._write_voicebook()
         self._history.push(label, before, self._state(), merge_key)
         self._touch()
         self._emit(*event)
@@ -465,7 +488,7 @@ class Project(ProjectFiles, ProjectVoiceBook, ProjectTakes, ProjectChecks, Proje
         wanted = replace(current, **values)
         if wanted == current:
             return
-        if "chosen" not in values:
+        if "voice" in values or "speed" in values:
             self._failures.pop(line_id, None)  # a new voice or speed is a new request
 
         def change():

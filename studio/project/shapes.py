@@ -116,7 +116,7 @@ def lines_shape(data) -> str | None:
 
 
 def scenes_shape(data) -> str | None:
-    """scenes.json: {"scenes": {scene id: {"prompt", "direction", "chosen"}}}."""
+    """scenes.json: {"scenes": {scene id: {"prompt", "direction", "chosen", "negative"}}}."""
     if not isinstance(data, dict):
         return _NOT_TABLE
     scenes = data.get("scenes", {})

@@ -196,8 +196,18 @@ def build_timeline(project, previous: Timeline | None | bool = True, gap: float 
     scenes = scene_items(project, {scene_id for _line, scene_id, _p, _d in items})
     gap = float(gap if gap is not None else (previous.gap if previous else DEFAULT_GAP))
     before = _shift(previous, offsets, -1) if previous else None
-    timeline = _shift(layout(items, scenes, gap=gap, previous=before), offsets, +1)
+    timeline = _shift(layout(items, scenes, gap=gap, previous=before, pauses=line_pauses(project, items)), offsets, +1)
     return _with_music(_with_levels(project, timeline, previous), manifest_music(project))
+
+
+def line_pauses(project, items) -> dict[str, float]:
+    """{line id: the gap before it} where the line before it on the timeline has its own pause after."""
+    out = {}
+    for (before, *_), (after, *_) in zip(items, items[1:]):
+        pause = project.line_pause(before)
+        if pause is not None:
+            out[after] = pause
+    return out
 
 
 def _with_levels(project, timeline: Timeline, previous: Timeline | None) -> Timeline:

@@ -90,7 +90,11 @@ class Timeline:
     # What it was laid out from, so a change of gap can lay it out again.
     voice_items: tuple[VoiceItem, ...] = ()
     scene_items: tuple[SceneItem, ...] = ()
-    line_gaps: tuple[tuple[str, float], ...] = ()  # (line id, gap before it) where not `gap`
+    line_gaps: tuple[tuple[str, float], ...] = ()  # (line id, gap before it) set by hand on the timeline
+    # (line id, gap before it) from the script's direction: the pause after the line before it.
+    pauses: tuple[tuple[str, float], ...] = ()
+    # (line id, the pause in force when its gap was set by hand): that gap holds while the pause does.
+    gap_pauses: tuple[tuple[str, float], ...] = ()
 
     @property
     def duration(self) -> float:
@@ -160,12 +164,14 @@ class Timeline:
         return layout(self.voice_items, self.scene_items, gap=gap, previous=self)
 
     def gap_before(self, line_id: str) -> float:
-        """The silence the layout leaves before a line: its own gap, else the timeline's (none before the first)."""
-        return dict(self.line_gaps).get(line_id, self._usual_gap(line_id))
+        """The silence the layout leaves before a line: its own gap, else the pause after the line
+        before it, else the timeline's (none before the first)."""
+        return _gap_before(line_id, dict(self.line_gaps), dict(self.gap_pauses), dict(self.pauses),
+                           self._usual_gap(line_id))
 
     def _usual_gap(self, line_id: str) -> float:
         first = self.voice_items[0][0] if self.voice_items else None
-        return 0.0 if line_id == first else self.gap
+        return 0.0 if line_id == first else dict(self.pauses).get(line_id, self.gap)
 
     def with_line_gap(self, line_id: str, gap: float | None) -> "Timeline":
         """The gap before one line recorded (None: back to the timeline's gap), not yet laid out;
@@ -173,11 +179,14 @@ class Timeline:
         clip = self.clip_for(line_id)
         if clip is not None and clip.locked:
             raise TimelineError("This line is locked: unlock it before changing the gap before it.")
-        gaps = dict(self.line_gaps)
+        gaps, against = dict(self.line_gaps), dict(self.gap_pauses)
         gaps.pop(line_id, None)
+        against.pop(line_id, None)
         if gap is not None and abs(_checked_gap(gap) - self._usual_gap(line_id)) > 1e-9:
             gaps[line_id] = float(gap)
-        timeline = replace(self, line_gaps=tuple(sorted(gaps.items())))
+            if line_id in dict(self.pauses):
+                against[line_id] = dict(self.pauses)[line_id]
+        timeline = replace(self, line_gaps=tuple(sorted(gaps.items())), gap_pauses=tuple(sorted(against.items())))
         return timeline._with(replace(clip, placed=False)) if clip is not None else timeline
 
     def set_line_gap(self, line_id: str, gap: float | None) -> "Timeline":
@@ -255,6 +264,8 @@ class Timeline:
             "voice_items": [list(i) for i in self.voice_items],
             "scene_items": [list(i) for i in self.scene_items],
             "line_gaps": dict(self.line_gaps),
+            "pauses": dict(self.pauses),
+            "gap_pauses": dict(self.gap_pauses),
             "clips": [c.to_dict() for c in self.clips],
         }
 
@@ -269,12 +280,21 @@ class Timeline:
                                   for a, b, p, t in d.get("voice_items", [])),
                 scene_items=tuple((str(a), p) for a, p in d.get("scene_items", [])),
                 line_gaps=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("line_gaps", {}).items())),
+                pauses=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("pauses", {}).items())),
+                gap_pauses=tuple(sorted((str(k), number(v, 0.0, MAX_GAP)) for k, v in d.get("gap_pauses", {}).items())),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise TimelineError(
                 "The saved timeline is damaged and could not be read: lay it out again from the script.",
                 detail=repr(exc),
             ) from exc
+
+
+def _gap_before(line_id: str, gaps: dict, against: dict, pauses: dict, usual: float) -> float:
+    """A gap set by hand while the pause before the line was what it is now; else `usual`."""
+    if line_id in gaps and against.get(line_id) == pauses.get(line_id):
+        return gaps[line_id]
+    return usual
 
 
 def _checked_gap(gap: float) -> float:
@@ -296,9 +316,14 @@ def _carry(old: Clip, wav: str, duration: float) -> Clip:
     return replace(old, source=wav, in_point=0.0, duration=max(MIN_CLIP, duration), source_duration=duration)
 
 
-def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timeline | None = None) -> Timeline:
+def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timeline | None = None,
+           pauses: dict[str, float] | None = None) -> Timeline:
     """Lay the script out: lines back to back with `gap`, each scene's image under its lines.
 
+    `pauses` (line id: the gap before it) is the script's direction, the pause after the
+    line before; None keeps the previous timeline's. A gap set by hand on the timeline wins
+    while the pause it was set against stands: the newer of the two is what the creator
+    wants, and undoing a new pause brings the hand gap back.
     With `previous`, locked clips stay where they are and push the lines that would
     overlap them; a line moved by hand stays where it was put while it still fits (a
     new take included); trims of an unchanged take, pan/zoom, gains and music are kept.
@@ -319,12 +344,16 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
             taken.append((voice[line_id].start, voice[line_id].end))
 
     gaps = dict(previous.line_gaps) if previous else {}
+    against = dict(previous.gap_pauses) if previous else {}
+    was = dict(previous.pauses) if previous else {}
+    pauses = was if pauses is None else {str(k): _checked_gap(v) for k, v in pauses.items()}
     said = None  # where the last line laid out so far ends
     for line_id, _scene, wav, duration in voice_items:
         if line_id in voice:  # locked
             said = max(said or 0.0, voice[line_id].end)
             continue
-        cursor = gaps.get(line_id, 0.0) if said is None else said + gaps.get(line_id, gap)
+        cursor = (gaps.get(line_id, 0.0) if said is None
+                  else said + _gap_before(line_id, gaps, against, pauses, pauses.get(line_id, gap)))
         before = old.get(f"voice:{line_id}")
         if before is not None:
             clip = _carry(before, wav, duration)
@@ -348,8 +377,9 @@ def layout(voice_items, scene_items, gap: float = DEFAULT_GAP, previous: Timelin
             clips.append(c)
     known = {line_id for line_id, *_ in voice_items}
     line_gaps = tuple((k, v) for k, v in sorted(gaps.items()) if k in known)
+    gap_pauses = tuple((k, v) for k, v in sorted(against.items()) if k in known and k in gaps)
     return Timeline(tuple(clips), gap=float(gap), ducking=ducking, voice_items=voice_items, scene_items=scene_items,
-                    line_gaps=line_gaps)
+                    line_gaps=line_gaps, pauses=tuple(sorted(pauses.items())), gap_pauses=gap_pauses)
 
 
 def _image_clips(voice_items, scene_items, voice: dict[str, Clip], old: dict[str, Clip]) -> list[Clip]:

@@ -126,3 +126,29 @@ def test_studio_images_without_weights_says_so(demo_project, capsys):
     assert main(["images", str(demo_project)]) == 2
     error = capsys.readouterr().err
     assert error.startswith("studio: No image model is on this machine") and "Traceback" not in error
+
+
+def test_a_plans_negative_prompt_reaches_the_next_local_render(demo_project, tiny_pipeline, capsys):
+    from studio.cli.command import main
+
+    manifest = demo_project / "stitch.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + f'\n[engines.diffusers]\nmodel_dir = "{tiny_pipeline.as_posix()}"\nmodel_id = "sd-turbo"\n',
+        encoding="utf-8",
+    )
+    assert main(["plan", str(demo_project), "--apply", "--only", "prompts", "--yes"]) == 0  # the demo's recorded plan
+    assert "Negative prompt of scene “Why local models?”: (none) → text, letters" in capsys.readouterr().out
+    assert main(["images", str(demo_project), "--json", "--side", "64", "--scenes", "1"]) == 0
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    settings = read_settings(demo_project / record["take"])
+    assert settings["negative_prompt"] == "text, letters, logos, watermark, people's faces"
+    project = Project.open(demo_project)
+    scene = project.scenes[0]
+    assert project.image_state(scene.id) == "current"
+    project.set_scene_negative_prompt(scene.id, "text")  # a new negative prompt: that scene's image is stale
+    assert project.image_state(scene.id) == "stale"
+    assert project.image_state(project.scenes[1].id) == "none"
+    project.undo()
+    assert project.image_state(scene.id) == "current"
+    project.close()

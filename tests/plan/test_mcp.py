@@ -53,23 +53,27 @@ def test_tools_edit_plan_apply_and_undo_through_the_same_code(studio):
         prompt = await client.call_tool("set_image_prompt", {"scene": "2", "prompt": "a harbour at dusk"})
         said = await client.call_tool("add_pronunciation", {"word": "Kokoro", "say": "KOH-koh-roh"})
         bad = await client.call_tool("add_pronunciation", {"word": "Kokoro", "say": "<b>koko</b>"})
+        paced = await client.call_tool("set_line", {"line": "2", "pause_after": 0.8})
         proposed = await client.call_tool("propose_plan", {"plan": reply})
         applied = await client.call_tool("apply_plan", {"only": ["prompts"]})
         undone = await client.call_tool("undo", {})
         read = await client.call_tool("read_script", {})
-        return listed, prompt, said, bad, proposed, applied, undone, read
+        return listed, prompt, said, bad, paced, proposed, applied, undone, read
 
-    listed, prompt, said, bad, proposed, applied, undone, read = call(server, steps)
+    listed, prompt, said, bad, paced, proposed, applied, undone, read = call(server, steps)
+    assert "pause after 0.8 s" in text(paced) and project.line_pause(project.lines[1].id) == 0.8
     assert listed == set(TOOLS)
     assert "a harbour at dusk" in text(prompt) and project.scene_prompt(project.scenes[1].id) == "a harbour at dusk"
     assert not said.is_error and bad.is_error and "not a form the dictionary takes" in text(bad)
     diff = json.loads(text(proposed))
-    assert any("ghost" in d for d in diff["dropped"]) and {c["kind"] for c in diff["changes"]} >= {"prompt", "speed"}
+    assert any("ghost" in d for d in diff["dropped"])
+    assert {c["kind"] for c in diff["changes"]} >= {"prompt", "negative", "speed", "pause"}
     done = json.loads(text(applied))
     assert len(done["stale_scenes"]) == 3 and done["stale_lines"] == []
     assert "Undid: Apply plan" in text(undone)
     script = json.loads(text(read))
     assert script["scenes"][1]["image_prompt"] == "a harbour at dusk"  # the undo took back the plan only
+    assert script["scenes"][1]["negative_prompt"] == "" and script["scenes"][0]["lines"][1]["pause_after"] == 0.8
     assert script["dictionary"] == {"kokoro": "KOH-koh-roh"} and script["session_budget"] is None
 
 

@@ -32,7 +32,7 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
 
     assert main(["plan", str(folder), "--show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["plan"] == path.name and len(shown["changes"]) == 5
+    assert shown["plan"] == path.name and len(shown["changes"]) == 9
 
     assert main(["plan", str(folder), "--apply", "--only", "pronunciations", "--yes"]) == 0
     said = capsys.readouterr().out
@@ -41,13 +41,16 @@ def test_plan_show_apply_and_cost(project, chat, capsys):
 
     assert main(["plan", str(folder), "--apply", path.name, "--yes", "--json"]) == 0
     done = json.loads(capsys.readouterr().out)
-    assert len(done["applied"]) == 4 and len(done["stale_scenes"]) == 3
+    assert len(done["applied"]) == 8 and len(done["stale_scenes"]) == 3 and len(done["retimed"]) == 1
     assert main(["plan", str(folder), "--apply", "--yes"]) == 0
     assert "already follows this plan" in capsys.readouterr().out
 
     assert main(["cost", str(folder), "--json"]) == 0
     cost = json.loads(capsys.readouterr().out)
     assert cost["by_task"]["plan"]["renders"] == 1 and cost["by_task"]["plan"]["charged"] == "0.000000"
+    assert main(["cost", str(folder)]) == 0
+    said = capsys.readouterr().out
+    assert "Per task:" in said and any(line.split()[:2] == ["Planning", "1"] for line in said.splitlines())
 
 
 def test_asking_is_needed_for_a_paid_plan_and_no_answer_sends_nothing(project, chat, paid, capsys, monkeypatch):
@@ -69,3 +72,20 @@ def test_no_planning_engine_is_one_sentence(project, capsys):
     assert "no planning engine" in capsys.readouterr().err
     assert main(["plan", str(project.folder), "--show"]) == 2
     assert "has no plan yet" in capsys.readouterr().err
+
+
+def test_a_plan_in_parts_from_the_terminal_says_each_part(project, chat, capsys):
+    chat.replies.extend([json.dumps(good_reply(project))] * 2)
+    folder = routed(project, chat)
+    # Room in one reply for two of the three scenes: the script is planned in two calls.
+    project.manifest.set_engine_settings("openai-chat", {"base_url": f"{chat.url}/v1", "model": "llama3.2",
+                                                         "max_tokens": 700})
+    project.save()
+    project.close()
+    assert main(["plan", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "so 2 calls of a few scenes each" in captured.out and "free" in captured.out
+    assert "Asking for a plan for part 1 of 2" in captured.err and "Asking for a plan for part 2 of 2" in captured.err
+    [path] = list_plans(folder)
+    assert json.loads(path.read_text())["parts"] == 2 and "in 2 parts" in path.with_suffix(".md").read_text()
+    assert len(chat.hits) == 2

@@ -40,6 +40,9 @@ def test_routing_engine_settings_and_budget_round_trip_keeping_comments(tmp_path
     ("[routing.tts]\nfinal = 3\n", ["final under [routing.tts] must be text"]),
     ('[engines]\nopenai-tts = "x"\n', ["engines.openai-tts must be a table"]),
     ('[engines.openai-tts]\napi_key = "sk-abcdefgh"\n', ["API keys never belong in a project", "studio keys set"]),
+    ('[engines.openai-chat]\naccess_token = "sk-abcdefgh"\n', ["API keys never belong in a project"]),
+    ('[engines.openai-chat]\nmax_tokens = "sk-abcdefgh"\n', ["max_tokens under [engines.openai-chat] must be a whole number"]),
+    ("[engines.openai-chat]\ncontext_tokens = 0\n", ["context_tokens under [engines.openai-chat] must be a whole number"]),
 ])
 def test_wrong_values_get_a_sentence(tmp_path, text, words):
     _write(tmp_path, "schema = 1\n" + text)
@@ -47,6 +50,14 @@ def test_wrong_values_get_a_sentence(tmp_path, text, words):
         Manifest.load(tmp_path)
     assert all(w in caught.value.message for w in words)
     assert "sk-abcdefgh" not in caught.value.message
+
+
+def test_a_planners_token_counts_are_settings_not_secrets(tmp_path):
+    _write(tmp_path, "schema = 1\n[engines.openai-chat]\nmax_tokens = 700\ncontext_tokens = 8192\n")
+    manifest = Manifest.load(tmp_path)
+    assert manifest.engine_settings("openai-chat") == {"max_tokens": 700, "context_tokens": 8192}
+    manifest.set_engine_settings("openai-chat", {"max_tokens": 2048})
+    assert manifest.engine_settings("openai-chat") == {"max_tokens": 2048}
 
 
 def test_changing_the_draft_engine_marks_takes_as_other_engine(demo_project, sine_registry, sine_engine):

@@ -37,7 +37,7 @@ class GatedImageEngine:
             engine=self.id, model="gated", model_revision="1", prompt=prompt,
             seed=new_seed() if seed is None else int(seed), width=width or 64, height=height or 64,
             steps=4, guidance=0.0, source_digest=image_digest(source) if source is not None else "",
-            source=source_name, strength=strength if source is not None else 1.0,
+            source=source_name, strength=strength if source is not None else 1.0, negative_prompt=negative_prompt,
         )
 
     def estimate(self, request):
@@ -137,3 +137,27 @@ def test_missing_weights_is_said_not_raised(studio, qtbot):
     qtbot.waitUntil(lambda: not panel._keys, timeout=10000)
     assert panel.message.text().startswith("No image model is on this machine")
     assert studio.status.message.text() == panel.message.text()
+
+
+def test_the_scenes_negative_prompt_is_shown_edited_undone_and_rendered_with(studio, qtbot, images_engine, artifacts_dir):
+    panel = _select_first_line(studio, qtbot)
+    scene = studio.project.scenes[0].id
+    assert panel.negative.text() == "" and panel.negative.isEnabled()
+    studio.project.set_scene_negative_prompt(scene, "text, watermark")  # as an applied plan sets it
+    qtbot.waitUntil(lambda: panel.negative.text() == "text, watermark", timeout=2000)
+    panel.negative.setText("  text,   people  ")
+    panel.negative.editingFinished.emit()
+    assert studio.project.scene_negative_prompt(scene) == "text, people"
+    assert studio.project.undo_label == "Set negative prompt"
+    studio.undo()
+    qtbot.waitUntil(lambda: panel.negative.text() == "text, watermark", timeout=2000)
+    panel.negative.setText("blur")
+    panel.generate(1)  # typed, not yet committed: the render uses it all the same
+    images_engine.release(4)
+    qtbot.waitUntil(lambda: panel.grid.count() == 1 and not panel._keys, timeout=5000)
+    [take] = studio.project.images_for(scene)
+    assert take.request["negative_prompt"] == "blur" and studio.project.image_state(scene) == "current"
+    panel.negative.setText("")
+    panel.negative.editingFinished.emit()
+    assert studio.project.scene_negative_prompt(scene) == "" and studio.project.image_state(scene) == "stale"
+    studio.grab().save(str(artifacts_dir / "image_panel_negative.png"))

@@ -134,7 +134,7 @@ def test_the_cost_panel_matches_the_ledger(premium, server, qtbot, artifacts_dir
     for engine, totals in ledger.totals("engine").items():
         assert rows[engine].text(1) == str(totals.renders) and rows[engine].text(5) == format_money(totals.charged)
     [tts] = [panel.by_task.topLevelItem(i) for i in range(panel.by_task.topLevelItemCount())]
-    assert tts.text(0) == "tts" and tts.text(1) == "2" and tts.text(5) == format_money(spent)
+    assert tts.text(0) == "Voice" and tts.text(1) == "2" and tts.text(5) == format_money(spent)
     assert panel.saved.text() == f"Saved by drafting locally: {format_money(panel.report.saved_total)}"
     assert panel.report.saved_total > 0 and "with openai-tts (tts-1)" in panel.saved_detail.text()
     panel.grab().save(str(artifacts_dir / "cost_panel.png"))

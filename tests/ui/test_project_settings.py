@@ -92,7 +92,7 @@ def test_a_stored_key_is_said_to_be_in_the_keyring(studio, memory_keyring):  # n
     dialog.deleteLater()
 
 
-@pytest.mark.parametrize("task", ["tts", "stt", "image"])
+@pytest.mark.parametrize("task", ["tts", "stt", "image", "plan"])
 def test_each_task_offers_the_registry_engines(studio, task):
     dialog = ProjectSettingsDialog(studio)
     form = dialog.tasks[task]
@@ -104,7 +104,7 @@ def test_each_task_offers_the_registry_engines(studio, task):
 
 def test_every_task_routes_and_the_final_image_engine_settings_go_into_stitch_toml(studio, memory_keyring):  # noqa: F811
     dialog = ProjectSettingsDialog(studio)
-    assert set(dialog.tasks) == {"tts", "stt", "image", "cleanup"}
+    assert set(dialog.tasks) == {"tts", "stt", "image", "cleanup", "plan"}
     cleanup = dialog.tasks["cleanup"]
     assert cleanup.draft_id() == "opencv" and cleanup.draft.currentText().startswith("OpenCV, built in")
     assert cleanup.final_id() == "" and not cleanup.draft_shown()  # a local draft engine: nothing to set
@@ -226,3 +226,39 @@ def test_the_video_page_sets_the_fit_and_the_caption_style_in_stitch_toml(studio
     again.look.font.setEditText("Comic Sans")
     assert not again.save() and "font under [captions]" in again.problem.text()
     again.reject()
+
+
+def test_the_planning_route_offers_the_registrys_planners_and_reaches_tools_plan(studio, artifacts_dir):
+    from studio.ui.plan.dialog import open_plan
+
+    dialog = ProjectSettingsDialog(studio)
+    plan = dialog.tasks["plan"]
+    assert [dialog.pages.tabText(i) for i in range(dialog.pages.count())][-1] == "Planning"
+    offered = [plan.final.itemData(i) for i in range(plan.final.count())]
+    assert offered[0] == "" and {"openai-chat", "anthropic"} <= set(offered)
+    assert set(studio.registry.ids("plan")) <= set(offered)
+    # The demo routes no planner of its own: the draft is the local SmolLM2, the final None.
+    assert plan.draft_id() == "smollm2" and plan.final_id() == "" and plan.final.currentText() == "None"
+    plan.final.setCurrentIndex(plan.final.findData("openai-chat"))
+    assert plan.fields["base_url"].isEnabled() and "voice" not in plan.fields
+    plan.fields["base_url"].setText("http://127.0.0.1:11434/v1")
+    plan.fields["model"].setText("llama3.2")
+    dialog.pages.setCurrentWidget(plan.box)
+    dialog.show()
+    dialog.grab().save(str(artifacts_dir / "project-settings-planning.png"))
+    assert dialog.save()
+    dialog.deleteLater()
+
+    manifest = Manifest.load(Path(studio.project.folder))
+    assert manifest.route("plan") == ("smollm2", "openai-chat")
+    assert manifest.engine_settings("openai-chat") == {"base_url": "http://127.0.0.1:11434/v1", "model": "llama3.2"}
+    planning = open_plan(studio)  # Tools ▸ Plan… now names that planner and can ask it
+    assert "127.0.0.1" in planning.engine_label.text() and planning.ask_button.isEnabled()
+    planning.close()
+
+    again = ProjectSettingsDialog(studio)
+    assert again.tasks["plan"].final_id() == "openai-chat" and again.tasks["plan"].fields["model"].text() == "llama3.2"
+    again.tasks["plan"].final.setCurrentIndex(0)
+    assert again.save()
+    again.deleteLater()
+    assert Manifest.load(Path(studio.project.folder)).route("plan") == ("smollm2", "")

@@ -248,3 +248,23 @@ def test_ctrl_enter_in_the_text_box_plays_and_esc_stops(studio, engine, qtbot):
     qtbot.keyClick(text, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not studio.jobs.busy, timeout=3000)
     assert badge(studio, line) == "none"
+
+
+def test_the_pause_after_a_line_is_set_in_the_inspector_undone_and_renders_nothing(studio, engine, qtbot):
+    line = studio.editor.line_ids()[1]
+    studio.editor.select_line(line)
+    pause = studio.editor.inspector.pause
+    assert pause.text() == "usual" and studio.project.line_pause(line) is None
+    engine.texts.clear()
+    pause.setValue(0.8)
+    qtbot.waitUntil(lambda: studio.project.line_pause(line) == 0.8, timeout=3000)
+    assert studio.project.undo_label == "Change pause"
+    qtbot.wait(1000)
+    assert engine.texts == []  # a pause changes no take: nothing is previewed or rendered
+    studio.undo()
+    assert studio.project.line_pause(line) is None
+    qtbot.waitUntil(lambda: pause.text() == "usual", timeout=2000)
+    studio.project.set_line_pause(line, 0.5)  # as an applied plan sets it
+    qtbot.waitUntil(lambda: abs(pause.value() - 0.5) < 1e-9, timeout=2000)
+    pause.setValue(pause.minimum())  # back to the timeline's usual gap
+    qtbot.waitUntil(lambda: studio.project.line_pause(line) is None, timeout=3000)

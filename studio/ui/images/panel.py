@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
@@ -96,6 +97,11 @@ class ImagePanel(ImageRenders, QWidget):
         self.source_label = QLabel()
         self.source_label.setObjectName("hint")
         self.source_label.setWordWrap(True)
+        self.negative = QLineEdit()
+        self.negative.setPlaceholderText("Not in the picture, e.g. text, watermark")
+        self.negative.setToolTip("The scene's negative prompt: what its images must not show (a plan can set it; "
+                                 "one-step drafts without guidance ignore it)")
+        self.negative.editingFinished.connect(self.commit_negative)
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
@@ -162,6 +168,13 @@ class ImagePanel(ImageRenders, QWidget):
 
         layout.addWidget(self.scene_label)
         layout.addWidget(self.prompt)
+        avoid = QLabel("Avoid")
+        avoid.setObjectName("hint")
+        avoid.setBuddy(self.negative)
+        negative_row = QHBoxLayout()
+        negative_row.addWidget(avoid)
+        negative_row.addWidget(self.negative, 1)
+        layout.addLayout(negative_row)
         layout.addWidget(self.source_label)
         layout.addLayout(_row(self.generate_button, self.seeds_button, self.cancel_button))
         layout.addLayout(_row(self.same_seed_button, self.final_button))
@@ -214,6 +227,7 @@ class ImagePanel(ImageRenders, QWidget):
         if scene is None:
             self.scene_label.setText("No scene selected")
             self.prompt.setPlainText("")
+            self.negative.clear()
             self.source_label.clear()
             self.grid.clear()
             self._refresh_buttons()
@@ -223,6 +237,10 @@ class ImagePanel(ImageRenders, QWidget):
         prompt, source = self.project.prompt_and_source(scene.id)
         if not self.prompt.hasFocus() and self.prompt.toPlainText() != prompt:
             self.prompt.setPlainText(prompt)
+        negative = self.project.scene_negative_prompt(scene.id)
+        if not self.negative.hasFocus() and self.negative.text() != negative:
+            self.negative.setText(negative)
+            self.negative.setCursorPosition(0)  # the start of it in view, as the prompt's
         self.source_label.setText(_SOURCES[source])
         self.thumbs.set_box(self.grid.fit(self.project.manifest.format))
         self._fill_grid()
@@ -260,7 +278,7 @@ class ImagePanel(ImageRenders, QWidget):
     def _refresh_buttons(self) -> None:
         has_scene = self._scene() is not None
         take = self.selected_take() if has_scene else None
-        for button in (self.generate_button, self.seeds_button, self.add_button, self.final_button):
+        for button in (self.generate_button, self.seeds_button, self.add_button, self.final_button, self.negative):
             button.setEnabled(has_scene)
         for button in (self.use_button, self.pin_button, self.delete_button, self.vary_button, self.cleanup_button):
             button.setEnabled(take is not None)
@@ -276,6 +294,16 @@ class ImagePanel(ImageRenders, QWidget):
         text = " ".join(self.prompt.toPlainText().split())
         if text and text != self.project.scene_prompt(scene.id):
             self._try(self.project.set_scene_prompt, scene.id, text)
+        self.commit_negative()
+
+    def commit_negative(self) -> None:
+        """The negative prompt as typed goes to the scene (emptied: the scene has none); undoable."""
+        scene = self._scene()
+        if scene is None:
+            return
+        text = " ".join(self.negative.text().split())
+        if text != self.project.scene_negative_prompt(scene.id):
+            self._try(self.project.set_scene_negative_prompt, scene.id, text or None)
     def toggle_pin(self) -> None:
         take = self.selected_take()
         if take is not None and self._try(self.project.pin_image, take.id, not take.pinned) is not None:

@@ -34,12 +34,14 @@ class ImageRenders:
         if scene is None or engine is None:
             return
         prompt, fmt = self.project.scene_prompt(scene.id), self.project.manifest.format
+        negative = self.project.scene_negative_prompt(scene.id)
         folder, store, budget = self.project.folder, self.project.image_takes, imaging.draft_budget(self.project)
         for i in range(count):
             # "Image 2 of 4": with New seeds ×4 the bar otherwise ran from step 1 to 16 four times over.
             label = f"Image {i + 1} of {count}" if count > 1 else "Image"
             self._start(label, lambda state, s=seed: imaging.generate(folder, store, scene.id, prompt, fmt, engine,
-                                                                      state, s, budget=budget))
+                                                                      state, s, budget=budget,
+                                                                      negative_prompt=negative))
 
     def render_final(self) -> bool:
         from studio.ui.images.final import render_final
@@ -57,10 +59,11 @@ class ImageRenders:
             return
         self.commit_prompt()
         prompt, strength = self.project.scene_prompt(self.scene_id), self.strength.value() / 100
+        negative = self.project.scene_negative_prompt(self.scene_id)
         folder, store, scene_id = self.project.folder, self.project.image_takes, self.scene_id
         budget = imaging.draft_budget(self.project)
         self._start("Variation", lambda state: imaging.vary(folder, store, scene_id, take, prompt, strength, engine, state,
-                                                            budget=budget))
+                                                            budget=budget, negative_prompt=negative))
 
     def cleanup(self, operation: str):
         """Auto contrast at once; the other cleanups after the creator drew the box or placed the frame.

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.money.prices import format_money
 from studio.errors import StudioError
-from studio.money.costs import CostReport, cost_report
+from studio.money.costs import CostReport, by_task_order, cost_report, task_name
 from studio.ui.shell import theme
 
 COLUMNS = ["", "Renders", "Reused", "Failed", "Time", "Charged"]
@@ -90,7 +90,7 @@ class CostPanel(QDialog):
         layout.addWidget(buttons)
         for signal in (window.jobs.finished, window.jobs.failed, window.jobs.cancelled):
             signal.connect(self._job_ended)
-        self.resize(760, 560)
+        self.resize(760, 620)
 
     def refresh(self) -> None:
         project = self.window.project
@@ -124,8 +124,9 @@ class CostPanel(QDialog):
                 "No task has a final engine, so the drafts are not compared with a premium price: "
                 "choose one in Edit ▸ Project Settings."
             )
-        _fill(self.by_task, report.by_task)
-        _fill(self.by_engine, report.by_engine)
+        _fill(self.by_task, [(task_name(task), t) for task, t in by_task_order(report.by_task)])
+        _fill(self.by_engine, sorted(report.by_engine.items()))
+        _fit_rows(self.by_task)  # every task on view (five at most): planning is never scrolled away
 
     def _job_ended(self, *_args) -> None:
         if self.isVisible():
@@ -156,15 +157,23 @@ def _table(first: str) -> QTreeWidget:
     return table
 
 
-def _fill(table: QTreeWidget, totals: dict) -> None:
+def _fit_rows(table: QTreeWidget) -> None:
+    """The table tall enough for all its rows, without a scroll bar."""
+    rows = table.topLevelItemCount()
+    row = table.sizeHintForRow(0) if rows else 0
+    table.setMinimumHeight(table.header().sizeHint().height() + rows * row + 2 * table.frameWidth() + 4)
+
+
+def _fill(table: QTreeWidget, rows: list) -> None:
+    """One row per (name, totals) pair, in the order given."""
     table.clear()
-    if not totals:
+    if not rows:
         empty = QTreeWidgetItem(["Nothing rendered yet."])
         empty.setFlags(Qt.ItemFlag.NoItemFlags)
         table.addTopLevelItem(empty)
         empty.setFirstColumnSpanned(True)
         return
-    for name, t in sorted(totals.items()):
+    for name, t in rows:
         item = QTreeWidgetItem([name, str(t.renders), str(t.cached), str(t.failed), f"{t.seconds:.1f} s",
                                 format_money(t.charged)])
         for column in range(1, len(COLUMNS)):

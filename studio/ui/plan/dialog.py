@@ -136,7 +136,8 @@ class PlanDialog(QDialog):
         plan, path = result
         self._busy(False, "")
         dropped = f" {len(plan.dropped)} item(s) named what the script does not have and were dropped." if plan.dropped else ""
-        self.status.setText(f"Plan received and kept as {path.name} (charged ${plan.charged}).{dropped}")
+        parts = f" in {plan.parts} parts" if plan.parts > 1 else ""
+        self.status.setText(f"Plan received{parts} and kept as {path.name} (charged ${plan.charged}).{dropped}")
         self._fill_plans(select=path, plan=plan)
 
     def _failed(self, exc) -> None:
@@ -225,7 +226,7 @@ class PlanDialog(QDialog):
             head.setFlags(head.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             for change in items:
                 row = QTreeWidgetItem(head, [change.sentence()])
-                row.setToolTip(0, change.sentence() + (f"\nNegative prompt: {change.detail}" if change.kind == "prompt" and change.detail else ""))
+                row.setToolTip(0, change.sentence())
                 if checkable:
                     row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     row.setCheckState(0, Qt.CheckState.Checked)

@@ -3,7 +3,9 @@
 The tree mirrors the project: it is rebuilt only when the script's structure changes
 ("script" and "reloaded" events) and a single row is updated in place otherwise, so
 the selection and the scroll position stay where the creator left them. Beside it,
-the line inspector edits the selected line.
+the line inspector edits the selected line. Above the tree, Plan… asks for a plan of
+the whole script: it emits `plan_requested`, which the window connects to Tools ▸ Plan…
+(one dialog, opened from either place).
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -207,6 +213,7 @@ class ScriptEditor(QSplitter):
     """The script tree and, beside it, the inspector of the selected line."""
 
     line_selected = Signal(object)  # line id or None
+    plan_requested = Signal()  # the Plan… button: the window opens Tools ▸ Plan…
 
     def __init__(self, voice: VoiceControl, settings, parent: QWidget | None = None):
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -214,7 +221,7 @@ class ScriptEditor(QSplitter):
         self.project = None
         self.tree = ScriptTree()
         self.inspector = LineInspector(voice, settings)
-        self.addWidget(self.tree)
+        self.addWidget(self._script_column())
         self.addWidget(self.inspector)
         self.tree.setMinimumWidth(TREE_MIN_WIDTH)  # a narrow window squeezes the inspector too, not the words alone
         self.setStretchFactor(0, 3)
@@ -230,12 +237,34 @@ class ScriptEditor(QSplitter):
         voice.line_changed.connect(self.update_line)
         voice.all_lines_changed.connect(self.update_all_lines)
 
+    def _script_column(self) -> QWidget:
+        """The tree under a header: "Script" and the Plan… button."""
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        header = QHBoxLayout()
+        heading = QLabel("Script")
+        heading.setObjectName("heading")
+        self.plan_button = QPushButton("Plan…")
+        self.plan_button.setToolTip("A language model plans image prompts, pronunciations and line direction for "
+                                    "the whole script; you apply what you choose (Tools ▸ Plan…, Ctrl+Shift+P)")
+        self.plan_button.setEnabled(False)
+        self.plan_button.clicked.connect(lambda _checked=False: self.plan_requested.emit())
+        header.addWidget(heading)
+        header.addStretch(1)
+        header.addWidget(self.plan_button)
+        layout.addLayout(header)
+        layout.addWidget(self.tree, 1)
+        return column
+
     # -- binding --------------------------------------------------------------------
     def set_project(self, project) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         self.project = project
+        self.plan_button.setEnabled(project is not None)
         self.inspector.set_project(project)
         self.rebuild()
         if project is not None:

@@ -1,4 +1,4 @@
-"""The selected line, up close: its full text, voice, speed and takes.
+"""The selected line, up close: its full text, voice, speed, the pause after it, and takes.
 
 Typing is sent to the project after a short pause (one undo step per pause, not per
 key); after `settings.preview_delay_ms` without typing, the line alone is previewed.
@@ -29,6 +29,7 @@ from studio.ui.voice.control import VoiceControl
 
 EDIT_PAUSE_MS = 250  # typing pause after which the text goes to the project
 SETTING_PAUSE_MS = 300  # the same for speed steps
+USUAL_PAUSE = -0.05  # the pause box's lowest step, shown as "usual": the timeline's gap
 
 
 class _ProjectUndoKeys(QObject):
@@ -103,6 +104,19 @@ class LineInspector(QWidget):
         self.speed.setKeyboardTracking(False)
         self.speed.valueChanged.connect(lambda _v: self._speed_timer.start())
         row.addWidget(self.speed)
+        row.addSpacing(8)
+        row.addWidget(QLabel("Pause"))
+        self.pause = QDoubleSpinBox()
+        self.pause.setRange(USUAL_PAUSE, 10.0)
+        self.pause.setSingleStep(0.05)
+        self.pause.setDecimals(2)
+        self.pause.setSuffix(" s")
+        self.pause.setSpecialValueText("usual")
+        self.pause.setKeyboardTracking(False)
+        self.pause.setToolTip("The silence after this line, before the next one on the timeline (usual: the "
+                              "timeline's gap). It re-renders nothing.")
+        self.pause.valueChanged.connect(lambda _v: self._pause_timer.start())
+        row.addWidget(self.pause)
         layout.addLayout(row)
 
         buttons = QHBoxLayout()
@@ -153,6 +167,7 @@ class LineInspector(QWidget):
         self._edit_timer = _single_shot(self, EDIT_PAUSE_MS, self.flush)
         self._preview_timer = _single_shot(self, max(0, int(self.settings.preview_delay_ms)), self._preview_now)
         self._speed_timer = _single_shot(self, SETTING_PAUSE_MS, self._speed_chosen)
+        self._pause_timer = _single_shot(self, SETTING_PAUSE_MS, self._pause_chosen)
         self.show_line(None)
 
     # -- binding ---------------------------------------------------------------------
@@ -180,7 +195,7 @@ class LineInspector(QWidget):
             self.flush()
         self.line_id = line_id if self.project is not None and self._line_exists(line_id) else None
         has_line = self.line_id is not None
-        for widget in (self.text, self.voice_choice, self.speed, self.play_button, self.stop_button, self.takes):
+        for widget in (self.text, self.voice_choice, self.speed, self.pause, self.play_button, self.stop_button, self.takes):
             widget.setEnabled(has_line)
         self._syncing = True
         try:
@@ -197,6 +212,9 @@ class LineInspector(QWidget):
             self.refresh_voices()
             self.speed.setValue(float(self.project.speed_of(self.line_id)))
             self._speed_timer.stop()
+            pause = self.project.line_pause(self.line_id)
+            self.pause.setValue(USUAL_PAUSE if pause is None else float(pause))
+            self._pause_timer.stop()
             self._show_takes()
             self.refresh_state()
         finally:
@@ -342,6 +360,14 @@ class LineInspector(QWidget):
             return
         if self._apply(self.project.set_line_speed, self.line_id, own):
             self._schedule_preview()
+
+    def _pause_chosen(self) -> None:
+        if self._syncing or self.line_id is None:
+            return
+        value = round(self.pause.value(), 2)
+        own = None if value < 0 else value
+        if own != self.project.line_pause(self.line_id):
+            self._apply(self.project.set_line_pause, self.line_id, own)  # no preview: the words sound the same
 
     def _schedule_preview(self) -> None:
         if self._preview_line not in (None, self.line_id) and self._preview_timer.isActive():

@@ -32,11 +32,14 @@ from PySide6.QtWidgets import (
 from studio.engines import secrets
 from studio.errors import StudioError
 from studio.ui.settings.look import LookForm
+from studio.project.manifest import TASK_NAMES
 from studio.ui.shell import theme
 
-TASKS = {"tts": "Voice", "stt": "Transcription", "image": "Images", "cleanup": "Picture cleanup"}
+TASKS = TASK_NAMES  # a tab per routed task: voice, transcription, images, cleanup, planning
 FIELDS = ("base_url", "model", "voice")  # what the form edits under [engines.<id>]
 STORED = "The key is stored in the system keyring."
+PLAN_NOTE = ("Tools ▸ Plan… asks the final planner, else the draft one. SmolLM2 runs on this computer; "
+             "a model you serve (Ollama, llama.cpp) is OpenAI-compatible chat at its base URL.")
 
 
 def open_settings(window) -> bool:
@@ -153,7 +156,9 @@ class _TaskForm:
         ids = registry.ids(task)
         self.draft = QComboBox()
         self.final = QComboBox()
-        self.final.addItem("None: drafts only", "")
+        if task == "plan":  # a plan may come from either; none at all until the creator picks one
+            self.draft.addItem("None", "")
+        self.final.addItem("None: drafts only" if task != "plan" else "None: the draft planner", "")
         for engine_id in dict.fromkeys(ids + [draft] if draft else ids):
             self.draft.addItem(_label(registry, engine_id), engine_id)
         for engine_id in dict.fromkeys(ids + [final] if final else ids):
@@ -166,6 +171,8 @@ class _TaskForm:
         self.fields, self.key, self.key_note = self.final_form.fields, self.final_form.key, self.final_form.key_note
         self.draft_note = _hint("The draft engine is a hosted service: each draft is priced and paid from the budget.")
         self.form = form
+        if task == "plan":
+            form.addRow(_hint(PLAN_NOTE))
         form.addRow("Draft engine", self.draft)
         form.addRow("", self.draft_note)
         self.draft_form.add_rows(form)

@@ -65,6 +65,7 @@ class MainWindow(ProjectLife, WindowActions, QMainWindow):
         self.status.cancel_clicked.connect(self.stop)
         self.final = FinalRender(self)  # Render final: button, menu, context menu
         self.actions = build_menus(self)
+        self.editor.plan_requested.connect(self.actions.plan.trigger)  # the same dialog as Tools ▸ Plan…
         self.images = install_image_panel(self)  # the Images dock: scene prompts and image takes
         self.timeline = install_timeline(self)  # the Timeline dock under the script, File ▸ Export…
         self.timeline.history_changed.connect(self._refresh_actions)
@@ -204,7 +205,7 @@ class MainWindow(ProjectLife, WindowActions, QMainWindow):
             else:
                 a.undo.setText(f"&Undo {project.undo_label}" if has_project and project.can_undo else "&Undo")
             a.redo.setText(f"&Redo {project.redo_label}" if has_project and project.can_redo else "&Redo")
-        for action in (a.save, a.new_line, a.new_scene, a.render_all, a.project_settings, a.costs):
+        for action in (a.save, a.new_line, a.new_scene, a.render_all, a.project_settings, a.costs, a.plan):
             action.setEnabled(has_project)
         for action in (a.delete_line, a.play_line):
             action.setEnabled(has_line)

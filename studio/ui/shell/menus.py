@@ -38,6 +38,7 @@ class Actions:
     project_settings: QAction | None = None
     costs: QAction | None = None
     models: QAction | None = None
+    plan: QAction | None = None  # Tools ▸ Plan…; the script editor's Plan… button triggers it
 
 
 def build_menus(window) -> Actions:
@@ -99,14 +100,15 @@ def build_menus(window) -> Actions:
                     tip="The models on this machine: download, remove, register a folder")
     from studio.ui.plan import dialog as plan_dialog
 
-    action(tools, "&Plan…", lambda: plan_dialog.open_plan(window), "Ctrl+Shift+P",
+    plan = action(tools, "&Plan…", lambda: plan_dialog.open_plan(window), "Ctrl+Shift+P",
            tip="A language model plans prompts, pronunciations and line direction; apply what you choose")
     action(tools, "&Compare Engines…", lambda: compare_window.show_compare(window),
            tip="Try another voice engine on this project's own lines before switching")
 
     return Actions(open_folder, open_demo, save, quit_, undo, redo, new_line, new_scene,
                    delete_line, play_line, stop, render_all,
-                   render_final=render_final, project_settings=project_settings, costs=costs, models=models)
+                   render_final=render_final, project_settings=project_settings, costs=costs, models=models,
+                   plan=plan)
 
 
 def add_go_to(window) -> list[QAction]:

@@ -59,6 +59,7 @@ QToolButton#takePlay:hover {{ background: #eef3fc; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border-color: {ACCENT}; }}
 QPushButton#primary:hover {{ background: #2960c4; }}
 QPushButton:disabled {{ color: #a3a8b0; background: #f1f0ec; }}
+QPushButton#primary:disabled {{ color: #a3a8b0; background: #f1f0ec; border-color: #d3d0ca; }}
 QStatusBar {{ background: {PANEL}; border-top: 1px solid {LINE}; }}
 QStatusBar QLabel {{ padding: 0 6px; }}
 QProgressBar {{
