@@ -233,12 +233,12 @@ def test_the_planning_route_offers_the_registrys_planners_and_reaches_tools_plan
 
     dialog = ProjectSettingsDialog(studio)
     plan = dialog.tasks["plan"]
-    assert [dialog.pages.tabText(i) for i in range(dialog.pages.count())][-1] == "Planning"
+    assert "Planning" in [dialog.pages.tabText(i) for i in range(dialog.pages.count())]
     offered = [plan.final.itemData(i) for i in range(plan.final.count())]
     assert offered[0] == "" and {"openai-chat", "anthropic"} <= set(offered)
     assert set(studio.registry.ids("plan")) <= set(offered)
     # The demo routes no planner of its own: the draft is the local SmolLM2, the final None.
-    assert plan.draft_id() == "smollm2" and plan.final_id() == "" and plan.final.currentText() == "None"
+    assert plan.draft_id() == "smollm2" and plan.final_id() == "" and plan.final.currentText().startswith("None")
     plan.final.setCurrentIndex(plan.final.findData("openai-chat"))
     assert plan.fields["base_url"].isEnabled() and "voice" not in plan.fields
     plan.fields["base_url"].setText("http://127.0.0.1:11434/v1")
