@@ -7,6 +7,9 @@ bundle; their folder goes first on sys.path before the rest of the studio is imp
 import sys
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the local planner's model runs in a spawned child process
     from studio.models.addons import activate
 
     activate()

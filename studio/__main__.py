@@ -2,4 +2,5 @@ import sys
 
 from studio.cli.command import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned child process (the local planner) imports it
+    sys.exit(main())

