@@ -40,11 +40,12 @@ from studio.engines.base import TaskState, check_cancelled, is_hosted
 from studio.engines.images import MAX_SEED
 from studio.errors import Cancelled, EngineError, StudioError
 from studio.jobs import imaging
-from studio.money.ledger import BudgetExceeded, project_ledger, shared_budget
+from studio.money.ledger import project_ledger, shared_budget
 from studio.money.prices import format_money, money
 from studio.render.compare.candidate import Candidate
 from studio.render.compare.record import (
-    COMPARISONS, SCHEMA, TIER, CandidateFailed, Comparison, comparisons_dir, remove_folder, remove_unfinished,
+    COMPARISONS, SCHEMA, TIER, Comparison, candidate_failure, comparisons_dir, remove_folder,
+    remove_unfinished,
 )
 from studio.render.compare.sample import CAPITAL, NUMBER, UNUSUAL
 from studio.render.compare.verdict import verdict
@@ -407,17 +408,8 @@ def run_image_comparison(plan: ImagePlan, state: TaskState) -> Comparison:
                 state.set_progress((index * 2 + k) / total / 2,
                                    f"Scene {pick.number} ({index + 1} of {total}): "
                                    f"{'current route' if side is plan.a else 'candidate'}")
-                try:
+                with candidate_failure(plan, side, f"scene {pick.number}"):
                     entry[side.role] = render_image_side(plan, side, pick, own, state)
-                except (Cancelled, BudgetExceeded):
-                    raise
-                except StudioError as exc:
-                    if side is plan.b:
-                        raise CandidateFailed(
-                            f"The candidate {getattr(side.engine, 'label', side.engine.id)} failed on scene "
-                            f"{pick.number}: {exc.message} Nothing was saved; the project is unchanged.",
-                            detail=getattr(exc, "detail", "")) from exc
-                    raise
             entry["price"] = {role: entry[role]["price"] for role in "ab"}
             finished.append(entry)
             data["lines"] = finished

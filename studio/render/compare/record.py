@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.errors import EngineError, StudioError
+from studio.errors import Cancelled, EngineError, StudioError
+from studio.money.ledger import BudgetExceeded
 from studio.render.compare.verdict import verdict
 from studio.storage import atomic_write_json, read_json
 
@@ -30,6 +32,23 @@ def comparisons_dir(folder) -> Path:
 
 class CandidateFailed(EngineError):
     """The candidate engine failed during a comparison; nothing was saved."""
+
+
+@contextmanager
+def candidate_failure(plan, side, where: str):
+    """Around one side's render of one line or scene (`where`, e.g. "line 3"): the candidate's
+    failure becomes the comparison's sentence; the current route's, a cancel or the budget's
+    refusal is raised as it is."""
+    try:
+        yield
+    except (Cancelled, BudgetExceeded):
+        raise
+    except StudioError as exc:
+        if side is plan.b:
+            raise CandidateFailed(
+                f"The candidate {getattr(side.engine, 'label', side.engine.id)} failed on {where}: {exc.message} "
+                "Nothing was saved; the project is unchanged.", detail=getattr(exc, "detail", "")) from exc
+        raise
 
 
 @dataclass

@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from studio.engines.base import TaskState, check_cancelled
-from studio.errors import Cancelled, StudioError
+from studio.errors import Cancelled
 from studio.jobs.check import check_take, normalize_words
 from studio.jobs.pipeline import encode_wav
-from studio.money.ledger import BudgetExceeded, project_ledger, render_paid, shared_budget
+from studio.money.ledger import project_ledger, render_paid, shared_budget
 from studio.money.prices import money
 from studio.render import compare_measure as measure
 from studio.render.compare.plan import Plan, Side
 from studio.render.compare.record import (
-    SCHEMA, TIER, CandidateFailed, Comparison, comparisons_dir, remove_folder, remove_unfinished,
+    SCHEMA, TIER, Comparison, candidate_failure, comparisons_dir, remove_folder, remove_unfinished,
 )
 from studio.render.compare.sample import line_number
 from studio.render.compare.verdict import verdict
@@ -178,17 +178,8 @@ def _run(plan: Plan, state: TaskState, listener, scoring: measure.IdleScoring, d
                     state.set_progress(min(0.999, step + f / total / 4), m)
 
                 state.set_progress(step, f"Line {index + 1} of {total}: {'current route' if side is plan.a else 'candidate'}")
-                try:
+                with candidate_failure(plan, side, f"line {entry['number']}"):
                     rendered = render_side(plan, side, pick.line_id, folder, state, progress)
-                except (Cancelled, BudgetExceeded):
-                    raise
-                except StudioError as exc:
-                    if side is plan.b:
-                        raise CandidateFailed(
-                            f"The candidate {getattr(side.engine, 'label', side.engine.id)} failed on line "
-                            f"{entry['number']}: {exc.message} Nothing was saved; the project is unchanged.",
-                            detail=getattr(exc, "detail", "")) from exc
-                    raise
                 entry[side.role] = _measured(plan, rendered, text, listener, scoring, state,
                                              f"compare:{side.role}:{pick.line_id}", f"{pick.line_id}:{side.role}")
             entry["price"] = {role: str(_price_of(side, pick.line_id)) for role, side in (("a", plan.a), ("b", plan.b))}
