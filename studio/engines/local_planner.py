@@ -75,7 +75,7 @@ class SmolLMPlanner:
         self._gguf = str(gguf)
         self._threads = int(threads)
         self._lock = threading.Lock()
-        self._loaded = None  # (tokenizer, model)
+        self._loaded: _Child | None = None  # the model's process, once started
         self.model_name = Path(self._gguf).stem if self._gguf else MODEL
 
     # -- what the plan code asks of every planning engine ----------------------------
@@ -327,19 +327,6 @@ class _Child:
         self._conn.close()
 
 
-class _Flag:
-    """The child's side of a cancel: the parent's shared event."""
-
-    def __init__(self, stop):
-        self.stop = stop
-
-    def set_progress(self, fraction: float, message: str = "") -> None:
-        pass
-
-    def is_cancelled(self) -> bool:
-        return self.stop.is_set()
-
-
 def _serve(path: str, threads: int, conn, stop) -> None:
     """The child process: load the model, then answer questions until told to quit."""
     import os
@@ -359,7 +346,6 @@ def _serve(path: str, threads: int, conn, stop) -> None:
         conn.send(("error", f"The local planner could not load ({type(exc).__name__}: {str(exc)[:200]})."))
         return
     conn.send(("ready", None))
-    flag = _Flag(stop)
     while True:
         try:
             kind, question = conn.recv()
@@ -368,7 +354,7 @@ def _serve(path: str, threads: int, conn, stop) -> None:
         if kind != "ask":
             return
         try:
-            conn.send(("answer", _generate(tokenizer, model, ASK, question, flag, raise_cancelled=False)))
+            conn.send(("answer", _generate(tokenizer, model, ASK, question, stop)))
         except Exception as exc:
             conn.send(("error", f"The local planner failed on a scene ({type(exc).__name__}: {str(exc)[:200]})."))
 
@@ -395,15 +381,14 @@ def _load(path: Path, threads: int):
     return tokenizer, model
 
 
-def _generate(tokenizer, model, system: str, question: str, state: TaskState,
-              raise_cancelled: bool = True) -> tuple[str, int, int]:
-    """Greedy answer to one question; cancel is checked after every token."""
+def _generate(tokenizer, model, system: str, question: str, stop) -> tuple[str, int, int]:
+    """Greedy answer to one question; `stop` (the parent's cancel flag) is checked after every token."""
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList
 
     class _Stop(StoppingCriteria):
         def __call__(self, input_ids, scores, **kwargs):
-            return bool(state.is_cancelled())
+            return stop.is_set()
 
     messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
     ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
@@ -416,8 +401,6 @@ def _generate(tokenizer, model, system: str, question: str, state: TaskState,
         out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=DESCRIPTION_TOKENS,
                              do_sample=False, repetition_penalty=1.15, pad_token_id=tokenizer.eos_token_id,
                              stopping_criteria=StoppingCriteriaList([_Stop()]))
-    if raise_cancelled:
-        check_cancelled(state)
     new = out[0, ids.shape[1]:]
     said = ANSWER_START + tokenizer.decode(new, skip_special_tokens=True)
     return said, int(ids.shape[1]), int(new.shape[0])
