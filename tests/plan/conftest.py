@@ -25,17 +25,21 @@ def _loopback(loopback_only, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def project(tmp_path, sine_engine):
+def opened_project(folder, script: str):
+    """A project made from `script` in a new `folder`, open until the test ends."""
     from studio.project.project import Project
 
-    folder = tmp_path / "Planned"
     folder.mkdir()
-    (folder / "script.md").write_text(SCRIPT, encoding="utf-8")
-    sine_engine.accepts_pronunciation = True  # as the Kokoro engines do: the dictionary is in the request
+    (folder / "script.md").write_text(script, encoding="utf-8")
     opened = Project.open(folder)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def project(tmp_path, sine_engine):
+    sine_engine.accepts_pronunciation = True  # as the Kokoro engines do: the dictionary is in the request
+    yield from opened_project(tmp_path / "Planned", SCRIPT)
 
 
 @pytest.fixture

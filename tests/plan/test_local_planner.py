@@ -17,6 +17,8 @@ from studio.money.ledger import Ledger
 from studio.plan.run import make_plan, quote_plan
 from studio.plan.store import list_plans
 
+from .conftest import opened_project
+
 LIGHTHOUSE = """# The Keeper of Nyhavn Light
 
 ## Arrival at the harbour
@@ -90,14 +92,7 @@ def smollm():
 
 @pytest.fixture
 def lighthouse(tmp_path, sine_engine):
-    from studio.project.project import Project
-
-    folder = tmp_path / "Lighthouse"
-    folder.mkdir()
-    (folder / "script.md").write_text(LIGHTHOUSE, encoding="utf-8")
-    opened = Project.open(folder)
-    yield opened
-    opened.close()
+    yield from opened_project(tmp_path / "Lighthouse", LIGHTHOUSE)
 
 
 @pytest.mark.real_weights
