@@ -94,15 +94,20 @@ def test_vary_and_cleanup_remember_their_source(tmp_path, engine, recording_stat
         assert picture.size == (36, 64)
 
 
-def test_studio_images_renders_each_scene_once(demo_project, tiny_pipeline, capsys):
-    from studio.cli.command import main
-
-    manifest = demo_project / "stitch.toml"
+def use_tiny_pipeline(project_folder, tiny_pipeline) -> None:
+    """Point the project's diffusers engine at the tiny random-weight pipeline."""
+    manifest = project_folder / "stitch.toml"
     manifest.write_text(
         manifest.read_text(encoding="utf-8")
         + f'\n[engines.diffusers]\nmodel_dir = "{tiny_pipeline.as_posix()}"\nmodel_id = "sd-turbo"\n',
         encoding="utf-8",
     )
+
+
+def test_studio_images_renders_each_scene_once(demo_project, tiny_pipeline, capsys):
+    from studio.cli.command import main
+
+    use_tiny_pipeline(demo_project, tiny_pipeline)
     assert main(["images", str(demo_project), "--json", "--side", "64"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["status"] for r in records] == ["rendered"] * 3
@@ -131,12 +136,7 @@ def test_studio_images_without_weights_says_so(demo_project, capsys):
 def test_a_plans_negative_prompt_reaches_the_next_local_render(demo_project, tiny_pipeline, capsys):
     from studio.cli.command import main
 
-    manifest = demo_project / "stitch.toml"
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8")
-        + f'\n[engines.diffusers]\nmodel_dir = "{tiny_pipeline.as_posix()}"\nmodel_id = "sd-turbo"\n',
-        encoding="utf-8",
-    )
+    use_tiny_pipeline(demo_project, tiny_pipeline)
     assert main(["plan", str(demo_project), "--apply", "--only", "prompts", "--yes"]) == 0  # the demo's recorded plan
     assert "Negative prompt of scene “Why local models?”: (none) → text, letters" in capsys.readouterr().out
     assert main(["images", str(demo_project), "--json", "--side", "64", "--scenes", "1"]) == 0
