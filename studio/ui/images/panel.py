@@ -17,12 +17,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
+    QScrollArea,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -406,7 +408,14 @@ def install_image_panel(window) -> ImagePanel:
     panel = ImagePanel(window)
     dock = QDockWidget("Images", window)
     dock.setObjectName("images_dock")
-    dock.setWidget(panel)
+    # The panel scrolls when the screen is short (1366×768 with the Media dock under it), so a field
+    # added to it can never make the window taller than the screen.
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(panel)
+    dock.setWidget(scroll)
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     panel.dock = dock
